@@ -1,0 +1,55 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// gcnn: a GPU-accelerated trainer for the small genre-classification CNNs of music informatics.
+/// Data path, top-down: audio file → samples → log-mel clips (Audio) → batches on a device
+/// (Model over CLRuntime + Kernels) → metrics, checkpoints, pictures (Model, CLI).
+let package = Package(
+    name: "gcnn",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "gcnn", targets: ["CLI"]),
+        .library(name: "GCNNModel", targets: ["Model"]),
+        .library(name: "GCNNAudio", targets: ["Audio"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // System libraries from Debian (see README and .ci/run for the packages).
+        .systemLibrary(name: "COpenCL", pkgConfig: "OpenCL",
+                       providers: [.apt(["ocl-icd-opencl-dev", "opencl-headers"])]),
+        .systemLibrary(name: "CFFTW", pkgConfig: "fftw3f", providers: [.apt(["libfftw3-dev"])]),
+        .systemLibrary(name: "CSndfile", pkgConfig: "sndfile", providers: [.apt(["libsndfile1-dev"])]),
+        .systemLibrary(name: "CSamplerate", pkgConfig: "samplerate", providers: [.apt(["libsamplerate0-dev"])]),
+        .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+
+        // Swift over the OpenCL C API.
+        .target(name: "CLRuntime", dependencies: ["COpenCL"]),
+
+        // Hand-written OpenCL C kernels, embedded into the binary at build time.
+        .executableTarget(name: "EmbedKernelsTool", path: "Sources/EmbedKernelsTool"),
+        .plugin(name: "EmbedKernels", capability: .buildTool(), dependencies: ["EmbedKernelsTool"]),
+        .target(name: "Kernels", exclude: ["cl"], plugins: ["EmbedKernels"]),
+
+        // Tensors, the Backend protocol and its two implementations, the network, training.
+        .target(name: "Model", dependencies: ["CLRuntime", "Kernels"]),
+
+        // Decoding, resampling, log-mel features, clips, datasets, feature cache, synthetic corpus, pictures.
+        .target(name: "Audio", dependencies: ["CFFTW", "CSndfile", "CSamplerate", "CPNG"]),
+
+        // The `gcnn` command: parses and reports, nothing else.
+        .executableTarget(name: "CLI", dependencies: [
+            "Model", "Audio", "CLRuntime",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .testTarget(name: "CLRuntimeTests", dependencies: ["CLRuntime", "Kernels"]),
+        .testTarget(name: "ModelTests", dependencies: ["Model", "CLRuntime"],
+                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "AudioTests", dependencies: ["Audio"],
+                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "CLITests", dependencies: ["CLI"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

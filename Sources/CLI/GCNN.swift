@@ -1,0 +1,13 @@
+import ArgumentParser
+
+/// The `gcnn` command: parses arguments and reports; every piece of logic lives in a library target.
+@main
+struct GCNN: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gcnn",
+        abstract: "GPU-accelerated trainer for genre-classification CNNs on log-mel spectrograms.",
+        subcommands: [
+            DevicesCommand.self, CheckCommand.self,
+            FeaturesCommand.self, SpectrogramCommand.self, SynthCommand.self,
+        ])
+}

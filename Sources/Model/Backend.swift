@@ -1,0 +1,105 @@
+/// The ops the network and the trainer are written against, implemented twice: `OpenCLBackend`
+/// (hand-written kernels on any OpenCL device) and `ReferenceBackend` (plain, obviously correct Swift,
+/// the oracle of every kernel).
+///
+/// Conventions, for every op:
+/// - Tensors are `Float`, NCHW, row-major; weights in PyTorch's layouts (conv `outC×inC×k×k`,
+///   dense `out×in`).
+/// - Ops are enqueued in order and may run asynchronously; `read` and `finish` wait.
+/// - Outputs are overwritten, never accumulated into (gradients included), unless a doc says otherwise.
+/// - `offset`s and `count`s are in elements.
+public protocol Backend: AnyObject {
+    /// A device-resident array of `Float`.
+    associatedtype Buffer
+    /// A device-resident array of `Int32` (sample indices).
+    associatedtype IndexBuffer
+
+    /// Human-readable name of the device this backend runs on.
+    var deviceName: String { get }
+
+    // MARK: Memory
+    /// A new buffer of `count` elements, contents unspecified. `label` names it in errors.
+    func makeBuffer(count: Int, label: String) throws -> Buffer
+    /// A new buffer holding `values`.
+    func makeBuffer(_ values: [Float], label: String) throws -> Buffer
+    /// Copies `values` into `buffer` starting at element `offset`.
+    func write(_ values: [Float], to buffer: Buffer, offset: Int) throws
+    /// Waits for queued work, then copies `count` elements from `offset`.
+    func read(_ buffer: Buffer, offset: Int, count: Int) throws -> [Float]
+    /// Sets `count` elements from `offset` to `value`.
+    func fill(_ buffer: Buffer, value: Float, offset: Int, count: Int) throws
+    /// A new index buffer holding `values`.
+    func makeIndexBuffer(_ values: [Int32], label: String) throws -> IndexBuffer
+    /// Copies `values` into `buffer` starting at element `offset`.
+    func write(_ values: [Int32], to buffer: IndexBuffer, offset: Int) throws
+    /// Waits until every enqueued op has completed.
+    func finish() throws
+
+    // MARK: Data movement
+    /// `destination[r, :] = source[indices[indexOffset + r], :]` for `r < rows`, rows of `rowLength`
+    /// elements: a shuffled batch gathered from a dataset that stays on the device.
+    func gatherRows(source: Buffer, rowLength: Int, indices: IndexBuffer, indexOffset: Int, rows: Int,
+                    into destination: Buffer) throws
+
+    // MARK: Convolution 5×5 (any k), stride 1, valid
+    /// `output = conv(input, weight) + bias`, then ReLU if `relu`.
+    func conv2dForward(input: Buffer, weight: Buffer, bias: Buffer, output: Buffer,
+                       shape: Conv2DShape, relu: Bool) throws
+    /// `gradInput = ∂L/∂input` (the full correlation of `gradOutput` with the flipped kernel).
+    func conv2dBackwardData(gradOutput: Buffer, weight: Buffer, gradInput: Buffer, shape: Conv2DShape) throws
+    /// `gradWeight = ∂L/∂weight`, `gradBias = ∂L/∂bias`, summed over the batch.
+    func conv2dBackwardWeights(input: Buffer, gradOutput: Buffer, gradWeight: Buffer, gradBias: Buffer,
+                               shape: Conv2DShape) throws
+    /// In place: `gradient[i] = output[i] > 0 ? gradient[i] : 0` (ReLU's derivative, from its output).
+    func reluBackward(output: Buffer, gradient: Buffer, count: Int) throws
+
+    // MARK: Max pool 2×2 / 2
+    func maxPoolForward(input: Buffer, output: Buffer, shape: PoolShape) throws
+    /// Routes each output gradient to the first maximum of its window (row-major scan, as PyTorch);
+    /// every other input position (dropped odd rows/columns included) gets 0.
+    func maxPoolBackward(input: Buffer, gradOutput: Buffer, gradInput: Buffer, shape: PoolShape) throws
+
+    // MARK: Batch normalisation over channels
+    /// Normalises with the batch's mean and biased variance; stores them as `saveMean` and
+    /// `saveInvStd = 1/√(var + ε)` (per channel) for the backward pass, and updates the running
+    /// statistics per `config`.
+    func batchNormTrainingForward(input: Buffer, output: Buffer, gamma: Buffer, beta: Buffer,
+                                  runningMean: Buffer, runningVariance: Buffer,
+                                  saveMean: Buffer, saveInvStd: Buffer,
+                                  shape: Shape4, config: BatchNormConfig) throws
+    /// Normalises with the running statistics.
+    func batchNormInferenceForward(input: Buffer, output: Buffer, gamma: Buffer, beta: Buffer,
+                                   runningMean: Buffer, runningVariance: Buffer,
+                                   shape: Shape4, config: BatchNormConfig) throws
+    /// Gradients of a training-mode forward pass.
+    func batchNormBackward(input: Buffer, gradOutput: Buffer, gamma: Buffer,
+                           saveMean: Buffer, saveInvStd: Buffer,
+                           gradInput: Buffer, gradGamma: Buffer, gradBeta: Buffer, shape: Shape4) throws
+
+    // MARK: Dense
+    /// `output[b, o] = Σᵢ input[b, i]·weight[o, i] + bias[o]`.
+    func denseForward(input: Buffer, weight: Buffer, bias: Buffer, output: Buffer,
+                      batch: Int, inFeatures: Int, outFeatures: Int) throws
+    /// Gradients of `denseForward`; `gradInput` may be nil when nothing upstream needs it.
+    func denseBackward(input: Buffer, weight: Buffer, gradOutput: Buffer,
+                       gradInput: Buffer?, gradWeight: Buffer, gradBias: Buffer,
+                       batch: Int, inFeatures: Int, outFeatures: Int) throws
+
+    // MARK: Losses (computed from logits, stably)
+    /// Sigmoid + binary cross-entropy. `logits`, `labels` (0 or 1): `batch` elements. Writes each
+    /// sample's loss and probability to `losses[resultOffset + b]`, `probabilities[resultOffset + b]`,
+    /// and `gradLogits = ∂(mean loss)/∂logits = (σ(z) − y)/batch`.
+    func sigmoidBinaryCrossEntropy(logits: Buffer, labels: Buffer, batch: Int, gradLogits: Buffer,
+                                   losses: Buffer, probabilities: Buffer, resultOffset: Int) throws
+    /// Softmax + cross-entropy. `logits`: `batch×classes`; `labels`: class indices stored as Float.
+    /// Writes each sample's loss to `losses[resultOffset + b]`, its class probabilities to
+    /// `probabilities[(resultOffset + b)·classes ..< … + classes]`, and `gradLogits = (p − onehot)/batch`.
+    func softmaxCrossEntropy(logits: Buffer, labels: Buffer, batch: Int, classes: Int, gradLogits: Buffer,
+                             losses: Buffer, probabilities: Buffer, resultOffset: Int) throws
+
+    // MARK: Optimiser
+    /// One Adam step (`step` counts from 1) on `count` parameters, with bias correction, in place on
+    /// `parameter`, `m` and `v`.
+    func adamStep(parameter: Buffer, gradient: Buffer, m: Buffer, v: Buffer, count: Int,
+                  step: Int, config: AdamConfig) throws
+}

@@ -1,0 +1,75 @@
+/// A batch of feature maps in NCHW layout (PyTorch's), row-major, `Float` elements.
+public struct Shape4: Equatable, Hashable, CustomStringConvertible, Sendable {
+    public var n: Int, c: Int, h: Int, w: Int
+    public init(n: Int, c: Int, h: Int, w: Int) { self.n = n; self.c = c; self.h = h; self.w = w }
+    /// Number of elements.
+    public var count: Int { n * c * h * w }
+    public var description: String { "\(n)×\(c)×\(h)×\(w)" }
+}
+
+/// A square convolution, stride 1, no padding ("valid"): input `n×inC×h×w`, weight `outC×inC×k×k`
+/// (PyTorch's layout), bias `outC`, output `n×outC×(h−k+1)×(w−k+1)`.
+public struct Conv2DShape: Equatable, Hashable, CustomStringConvertible, Sendable {
+    public var input: Shape4
+    public var outChannels: Int
+    public var kernel: Int
+    public init(input: Shape4, outChannels: Int, kernel: Int = 5) {
+        self.input = input; self.outChannels = outChannels; self.kernel = kernel
+    }
+    public var output: Shape4 {
+        Shape4(n: input.n, c: outChannels, h: input.h - kernel + 1, w: input.w - kernel + 1)
+    }
+    /// Elements of the weight tensor.
+    public var weightCount: Int { outChannels * input.c * kernel * kernel }
+    /// Multiply-accumulates of one forward pass.
+    public var macs: Int { output.count * input.c * kernel * kernel }
+    public var description: String { "conv\(kernel)x\(kernel) \(input) → \(output)" }
+}
+
+/// Max pooling 2×2, stride 2; odd sizes are floored (the last row/column is dropped, as Keras and
+/// PyTorch do by default).
+public struct PoolShape: Equatable, Hashable, CustomStringConvertible, Sendable {
+    public var input: Shape4
+    public init(input: Shape4) { self.input = input }
+    public var output: Shape4 { Shape4(n: input.n, c: input.c, h: input.h / 2, w: input.w / 2) }
+    public var description: String { "maxpool2x2 \(input) → \(output)" }
+}
+
+/// Batch normalisation over channels (axis 1 of NCHW), Keras' semantics by default.
+public struct BatchNormConfig: Equatable, Sendable {
+    /// Keras' momentum: `running = running·momentum + batch·(1 − momentum)` (PyTorch's momentum is 1 − this).
+    public var momentum: Float
+    public var epsilon: Float
+    /// Keras updates the running variance with the biased batch variance; PyTorch with the unbiased one
+    /// (`· m/(m−1)`, m = n·h·w). Normalisation always uses the biased variance.
+    public var unbiasedRunningVariance: Bool
+    public init(momentum: Float = 0.99, epsilon: Float = 1e-3, unbiasedRunningVariance: Bool = false) {
+        self.momentum = momentum; self.epsilon = epsilon; self.unbiasedRunningVariance = unbiasedRunningVariance
+    }
+    /// Keras' `BatchNormalization()` defaults.
+    public static let keras = BatchNormConfig()
+    /// PyTorch's `BatchNorm2d(momentum=0.01, eps=1e-3)`: the same layer with PyTorch's variance rule.
+    public static let pytorch = BatchNormConfig(unbiasedRunningVariance: true)
+}
+
+/// Where Adam's ε enters the update.
+public enum AdamEpsilonPlacement: String, Sendable, Codable {
+    /// Keras: `w −= lr·√(1−β2ᵗ)/(1−β1ᵗ) · m/(√v + ε)`.
+    case keras
+    /// PyTorch: `w −= lr/(1−β1ᵗ) · m/(√v/√(1−β2ᵗ) + ε)`.
+    case pytorch
+}
+
+/// Adam's hyper-parameters (defaults: the seed's).
+public struct AdamConfig: Equatable, Sendable {
+    public var learningRate: Float
+    public var beta1: Float
+    public var beta2: Float
+    public var epsilon: Float
+    public var placement: AdamEpsilonPlacement
+    public init(learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8,
+                placement: AdamEpsilonPlacement = .keras) {
+        self.learningRate = learningRate; self.beta1 = beta1; self.beta2 = beta2
+        self.epsilon = epsilon; self.placement = placement
+    }
+}

@@ -1,0 +1,2 @@
+import XCTest
+final class CLRuntimeTestsPlaceholder: XCTestCase { func testBuilds() {} }

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Installs every Debian package gcnn builds, tests and runs with (root, or sudo when available).
+# Swift itself is expected at /opt/swift or on PATH (swift.org's toolchain for Debian 12).
+set -euo pipefail
+SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends \
+    ocl-icd-opencl-dev opencl-headers pocl-opencl-icd clinfo \
+    libfftw3-dev libsndfile1-dev libsamplerate0-dev libpng-dev pkg-config >/dev/null
