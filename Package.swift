@@ -27,10 +27,12 @@ let package = Package(
         // Swift over the OpenCL C API.
         .target(name: "CLRuntime", dependencies: ["COpenCL"]),
 
-        // Hand-written OpenCL C kernels, embedded into the binary at build time.
-        .executableTarget(name: "EmbedKernelsTool", path: "Sources/EmbedKernelsTool"),
-        .plugin(name: "EmbedKernels", capability: .buildTool(), dependencies: ["EmbedKernelsTool"]),
-        .target(name: "Kernels", exclude: ["cl"], plugins: ["EmbedKernels"]),
+        // Embeds a target's `cl/` and `Data/` files into its binary (kernels and shipped data survive a moved binary).
+        .executableTarget(name: "EmbedFilesTool", path: "Sources/EmbedFilesTool"),
+        .plugin(name: "EmbedFiles", capability: .buildTool(), dependencies: ["EmbedFilesTool"]),
+
+        // Hand-written OpenCL C kernels.
+        .target(name: "Kernels", exclude: ["cl"], plugins: ["EmbedFiles"]),
 
         // Tensors, the Backend protocol and its two implementations, the network, training.
         .target(name: "Model", dependencies: ["CLRuntime", "Kernels"]),

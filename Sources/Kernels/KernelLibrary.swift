@@ -2,8 +2,8 @@
 /// `Sources/Kernels/cl/*.cl` by the `EmbedKernels` build plugin.
 public enum KernelLibrary {
     /// File names of every embedded kernel source, sorted.
-    public static var fileNames: [String] { embeddedKernelSources.keys.sorted() }
+    public static var fileNames: [String] { embeddedFiles.keys.sorted() }
 
     /// The text of one embedded file (e.g. `"conv2d.cl"`), or nil if there is no such file.
-    public static func source(named name: String) -> String? { embeddedKernelSources[name] }
+    public static func source(named name: String) -> String? { embeddedFiles[name] }
 }
