@@ -80,6 +80,15 @@ final class NetworkParityTests: XCTestCase {
         print(lines.joined(separator: "\n"))
     }
 
+    /// The PyTorch fixtures (see `PyTorchFixtureTests`) on the OpenCL device.
+    func testPaperBinaryFixtureOnOpenCL() throws {
+        print(try assertMatchesPyTorchFixture(backend: try openCL(), fixture: "paper_binary").joined(separator: "\n"))
+    }
+
+    func testSmallTenClassFixtureOnOpenCL() throws {
+        print(try assertMatchesPyTorchFixture(backend: try openCL(), fixture: "small_10class").joined(separator: "\n"))
+    }
+
     func testTenStepsBinarySmallShape() throws {
         try assertParity(config: PaperCNNConfig(inputHeight: 21, inputWidth: 27, filters: 6, classes: 1, maxBatch: 5),
                          steps: 10, batch: 5, seed: 100)
