@@ -58,18 +58,23 @@ final class OpenCLParityTests: XCTestCase {
         try assertParity([Conv2DBackwardWeightsCase(conv1, seed: 13), Conv2DBackwardWeightsCase(conv2, seed: 14)])
     }
 
-    /// The GPU tile configuration (64×64 tiles, 256 work items, 256-wide reductions), run on whatever device
-    /// the tests have, so its index arithmetic is checked even on a CPU-only machine.
-    func testGPUTileConfigurationOnThisDevice() throws {
+    /// The other tile configurations of `OpenCLKernelConfig.forDevice` (GPU: 64×64 tiles of 256 items with
+    /// 256-wide reductions; small devices: 32×32 tiles of 64 items), run on whatever device the tests have,
+    /// so their index arithmetic is checked on a CPU-only machine too.
+    func testOtherTileConfigurationsOnThisDevice() throws {
         let device = try OpenCLTestBackend.shared().device
-        guard device.maxWorkGroupSize >= 256 else { throw XCTSkip("\(device.name) allows fewer than 256 work items") }
-        let gpuTiles = OpenCLKernelConfig(tileM: 64, tileN: 64, tileK: 16, regM: 4, regN: 4, reduceWorkGroup: 256)
-        let backend = try OpenCLBackend(device: device, config: gpuTiles)
-        try assertParity([Conv2DForwardCase(convC, relu: true, seed: 15), Conv2DBackwardDataCase(convC, seed: 16),
-                          Conv2DBackwardWeightsCase(convA, seed: 17), Conv2DBackwardWeightsCase(convC, seed: 18),
-                          BatchNormForwardCase(odd, config: .keras, training: true, seed: 19),
-                          BatchNormBackwardCase(odd, seed: 20),
-                          DenseCase(batch: 5, inFeatures: 300, outFeatures: 3, backward: false, seed: 21)], on: backend)
+        let configs = [
+            OpenCLKernelConfig(tileM: 64, tileN: 64, tileK: 16, regM: 4, regN: 4, reduceWorkGroup: 256, elementwiseWorkGroup: 256),
+            OpenCLKernelConfig(tileM: 32, tileN: 32, tileK: 8, regM: 4, regN: 4, reduceWorkGroup: 64, elementwiseWorkGroup: 64),
+        ]
+        for config in configs where config.convThreads <= device.maxWorkGroupSize && config.reduceWorkGroup <= device.maxWorkGroupSize {
+            let backend = try OpenCLBackend(device: device, config: config)
+            try assertParity([Conv2DForwardCase(convC, relu: true, seed: 15), Conv2DBackwardDataCase(convC, seed: 16),
+                              Conv2DBackwardWeightsCase(convA, seed: 17), Conv2DBackwardWeightsCase(convC, seed: 18),
+                              BatchNormForwardCase(odd, config: .keras, training: true, seed: 19),
+                              BatchNormBackwardCase(odd, seed: 20), MaxPoolCase(PoolShape(input: odd), backward: true, seed: 21),
+                              DenseCase(batch: 5, inFeatures: 300, outFeatures: 3, backward: false, seed: 21)], on: backend)
+        }
     }
 
     func testReluBackward() throws {
