@@ -52,8 +52,11 @@ public final class OpenCLBackend: Backend {
         for name in ["conv2d_forward", "conv2d_backward_data", "conv2d_backward_weights"] {
             try checkWorkGroup(name, needs: self.config.convThreads)
         }
-        for name in ["batchnorm_stats", "batchnorm_backward_reduce", "dense_forward", "conv2d_backward_bias"] {
-            try checkWorkGroup(name, needs: self.config.reduceWorkGroup)
+        let reductions = ["batchnorm_stats", "batchnorm_backward_reduce", "dense_forward", "conv2d_backward_bias"]
+        for name in reductions { try checkWorkGroup(name, needs: self.config.reduceWorkGroup) }
+        for name in Self.kernelNames where !reductions.contains(name) && !name.hasPrefix("conv2d_backward_")
+            && name != "conv2d_forward" {
+            try checkWorkGroup(name, needs: self.config.elementwiseWorkGroup)
         }
     }
 
@@ -69,11 +72,13 @@ public final class OpenCLBackend: Backend {
         return kernel
     }
 
-    /// Binds `arguments` to kernel `name` and enqueues it.
+    /// Binds `arguments` to kernel `name` and enqueues it; without `local`, work-groups of
+    /// `config.elementwiseWorkGroup` items along the first dimension (the kernel bound-checks the rest).
     private func run(_ name: String, global: [Int], local: [Int]? = nil, _ arguments: any CLKernelArgument...) throws {
         let k = try kernel(name)
         for (index, argument) in arguments.enumerated() { try argument.bind(to: k, at: index) }
-        try queue.dispatch(k, global: global, local: local)
+        let groups = local ?? [config.elementwiseWorkGroup] + Array(repeating: 1, count: global.count - 1)
+        try queue.dispatch(k, global: global, local: groups)
     }
 
     /// Throws unless `buffer` holds at least `count` elements (a kernel would otherwise write past its end).
