@@ -1,4 +1,3 @@
-import CLRuntime
 import Foundation
 import Model
 import XCTest
@@ -6,31 +5,7 @@ import XCTest
 /// The whole network on `OpenCLBackend` against `ReferenceBackend`: the same initial weights and batches,
 /// several Adam steps, every parameter, running statistic and Adam moment compared.
 final class NetworkParityTests: XCTestCase {
-    /// The OpenCL device the tests run on (first GPU, else first device). Without OpenCL: a skip, or a
-    /// failure when `GCNN_REQUIRE_OPENCL=1` (CI).
-    private static let device: Result<OpenCLBackend, Error> = Result {
-        let devices = try CLDevice.all()
-        guard let device = devices.first(where: { $0.kind == .gpu }) ?? devices.first else {
-            throw CLError.noDevice("an OpenCL platform exists but has no device")
-        }
-        return try OpenCLBackend(device: device)
-    }
-
-    private func openCL() throws -> OpenCLBackend {
-        switch Self.device {
-        case .success(let backend): return backend
-        case .failure(let error):
-            switch error {
-            case CLError.noPlatform, CLError.noDevice: break
-            default: throw error
-            }
-            if ProcessInfo.processInfo.environment["GCNN_REQUIRE_OPENCL"] == "1" {
-                XCTFail("GCNN_REQUIRE_OPENCL=1 but no OpenCL device is usable: \(error)")
-                throw error
-            }
-            throw XCTSkip("no OpenCL device (\(error)); set GCNN_REQUIRE_OPENCL=1 to make this a failure")
-        }
-    }
+    private func openCL() throws -> OpenCLBackend { try OpenCLTestBackend.shared() }
 
     /// Trains `steps` steps on one backend from `initial`, batches drawn from `seed`; returns the per-example
     /// training losses, the final state (parameters) and Adam's state.
@@ -78,15 +53,6 @@ final class NetworkParityTests: XCTestCase {
         lines += compare("Adam v", reference.adam.v, device.adam.v, rtol: NetworkParityTolerance.moments)
         XCTAssertEqual(device.adam.step, steps)
         print(lines.joined(separator: "\n"))
-    }
-
-    /// The PyTorch fixtures (see `PyTorchFixtureTests`) on the OpenCL device.
-    func testPaperBinaryFixtureOnOpenCL() throws {
-        print(try assertMatchesPyTorchFixture(backend: try openCL(), fixture: "paper_binary").joined(separator: "\n"))
-    }
-
-    func testSmallTenClassFixtureOnOpenCL() throws {
-        print(try assertMatchesPyTorchFixture(backend: try openCL(), fixture: "small_10class").joined(separator: "\n"))
     }
 
     func testTenStepsBinarySmallShape() throws {
