@@ -47,9 +47,9 @@ public struct LogMelExtractor: Sendable {
                      "output holds \(out.count) floats; \(parameters.nMels)×\(frames) needed")
         var t = 0
         while t < frames {
-            let count = min(stft.batch, frames - t)
+            let count = min(PowerSTFT.block, frames - t)
             stft.power(of: signal, first: t, count: count, scratch: scratch)
-            filterbank.apply(power: scratch.power, frameCount: count, out: out.baseAddress! + t, outStride: frames)
+            filterbank.applyBlock(power: scratch.power, frameCount: count, out: out.baseAddress! + t, outStride: frames)
             t += count
         }
     }

@@ -103,21 +103,34 @@ public struct MelFilterbank: Sendable {
         return melToHz(minMel + Double(m + 1) * (maxMel - minMel) / Double(melCount + 1))
     }
 
-    /// Projects `frameCount` power spectra (`power`, frame-major, `binCount` floats each) onto the
-    /// bands, writing band `m` of frame `t` to `out[m * outStride + t]`.
+    /// Projects a block of 16 power spectra (`power`, bin-major: bin `k` of frame `f` at `k * 16 + f`)
+    /// onto the bands, writing band `m` of frame `f < frameCount` to `out[m * outStride + f]`.
     @inline(__always)
-    func apply(power: UnsafePointer<Float>, frameCount: Int,
-               out: UnsafeMutablePointer<Float>, outStride: Int) {
+    func applyBlock(power: UnsafePointer<Float>, frameCount: Int,
+                    out: UnsafeMutablePointer<Float>, outStride: Int) {
+        typealias V = SIMD16<Float>
+        precondition(PowerSTFT.block == V.scalarCount)
+        let rows = UnsafeRawPointer(power)
         packed.withUnsafeBufferPointer { pk in
-            for m in 0..<melCount {
-                let w = pk.baseAddress! + offset[m]
-                let n = length[m], lo = firstBin[m]
-                let dst = out + m * outStride
-                for t in 0..<frameCount {
-                    let p = power + t * binCount + lo
-                    var acc: Float = 0
-                    for k in 0..<n { acc += w[k] * p[k] }
-                    dst[t] = acc
+            firstBin.withUnsafeBufferPointer { first in
+                length.withUnsafeBufferPointer { len in
+                    offset.withUnsafeBufferPointer { off in
+                        for m in 0..<melCount {
+                            let w = pk.baseAddress! + off[m]
+                            var acc = V()
+                            var row = rows + first[m] * MemoryLayout<V>.stride
+                            for k in 0..<len[m] {
+                                acc += w[k] * row.loadUnaligned(as: V.self)
+                                row += MemoryLayout<V>.stride
+                            }
+                            let dst = out + m * outStride
+                            if frameCount == V.scalarCount {
+                                UnsafeMutableRawPointer(dst).storeBytes(of: acc, as: V.self)
+                            } else {
+                                for f in 0..<frameCount { dst[f] = acc[f] }
+                            }
+                        }
+                    }
                 }
             }
         }
