@@ -14,3 +14,6 @@ echo "$librosa"
 ratio() { awk -v a="$(echo "$gcnn" | awk -v k="$1" '$2==k {print $3}')" \
               -v b="$(echo "$librosa" | awk -v k="$1" '$2==k {print $3}')" 'BEGIN {printf "%.1f", a / b}'; }
 echo "ratio gcnn/librosa: tracks $(ratio tracks_per_s)x, clips $(ratio clips_per_s)x"
+cpu() { awk -v a="$(echo "$gcnn" | awk -v k="$1" '$2==k {print $(NF-4)}')" \
+            -v b="$(echo "$librosa" | awk -v k="$1" '$2==k {print $(NF-4)}')" 'BEGIN {printf "%.1f", b / a}'; }
+echo "ratio of CPU time per item (librosa/gcnn; robust to a busy machine): tracks $(cpu tracks_per_s)x, clips $(cpu clips_per_s)x"

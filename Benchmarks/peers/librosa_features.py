@@ -31,20 +31,22 @@ def work(args):
     seconds, count = args
     import librosa
     y = signal(seconds, 0)
+    cpu = time.process_time()
     for _ in range(count):
         librosa.power_to_db(librosa.feature.melspectrogram(y=y, sr=SR, n_fft=512, hop_length=256, n_mels=64))
-    return count
+    return time.process_time() - cpu
 
 
 def throughput(pool, processes, seconds, count, repeats):
     per = [count // processes + (1 if i < count % processes else 0) for i in range(processes)]
     pool.map(work, [(seconds, 1)] * processes)  # warm-up: imports and caches in every worker
-    rates = []
+    rates, cpus = [], []
     for _ in range(repeats):
         start = time.perf_counter()
-        pool.map(work, [(seconds, n) for n in per])
+        cpu = sum(pool.map(work, [(seconds, n) for n in per]))
         rates.append(count / (time.perf_counter() - start))
-    return statistics.median(rates)
+        cpus.append(cpu / count * 1e6)
+    return statistics.median(rates), statistics.median(cpus)
 
 
 def main():
@@ -59,10 +61,10 @@ def main():
     import librosa
     print(f"librosa {librosa.__version__} features peer: {a.processes} process(es), median of {a.repeats} runs")
     with mp.get_context("fork").Pool(a.processes) as pool:
-        t = throughput(pool, a.processes, 30, tracks, a.repeats)
-        print(f"librosa tracks_per_s {t:.1f}  (30-s tracks, {tracks} per run)")
-        c = throughput(pool, a.processes, 2, clips, a.repeats)
-        print(f"librosa clips_per_s {c:.1f}  (2-s clips, {clips} per run)")
+        t, tc = throughput(pool, a.processes, 30, tracks, a.repeats)
+        print(f"librosa tracks_per_s {t:.1f}  (30-s tracks, {tracks} per run; {tc:.0f} CPU µs per track)")
+        c, cc = throughput(pool, a.processes, 2, clips, a.repeats)
+        print(f"librosa clips_per_s {c:.1f}  (2-s clips, {clips} per run; {cc:.0f} CPU µs per clip)")
 
 
 if __name__ == "__main__":
