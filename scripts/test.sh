@@ -5,4 +5,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 swift build -c release -Xswiftc -enable-testing --build-tests
-swift test -c release -Xswiftc -enable-testing --skip-build "$@"
+swift test -c release -Xswiftc -enable-testing --skip-build --disable-swift-testing "$@"
