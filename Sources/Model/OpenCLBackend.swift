@@ -303,7 +303,7 @@ public final class OpenCLBackend: Backend {
         let packed = try packWeights(weight, pCount: o.c, qCount: i.c, kernel: k, transposed: false)
         let blocks = (o.c + config.cpuChannels - 1) / config.cpuChannels
         try runCPU("conv2d_forward_cpu", global: [(o.w + config.cpuXBlock - 1) / config.cpuXBlock, o.h, i.n * blocks],
-                   input, packed, bias, output, i.n, i.c, i.h, i.w, o.c, k, relu ? 1 : 0, 1, o.w)
+                   input, packed, bias, output, i.n, i.c, i.h, i.w, o.c, k, relu ? 1 : 0, 1, o.w, 0, i.h)
     }
 
     /// The full correlation of dY with the flipped kernel, as a valid correlation of dY zero-padded by k − 1
@@ -316,7 +316,7 @@ public final class OpenCLBackend: Backend {
         try runCPU("conv2d_pad_cpu", global: [paddedH, o.n * o.c], gradOutput, padded, o.n * o.c, o.h, o.w, k, paddedW)
         let blocks = (i.c + config.cpuChannels - 1) / config.cpuChannels
         try runCPU("conv2d_forward_cpu", global: [(i.w + xb - 1) / xb, i.h, i.n * blocks],
-                   padded, packed, packed, gradInput, i.n, o.c, paddedH, paddedW, i.c, k, 0, 0, i.w)
+                   padded, packed, packed, gradInput, i.n, o.c, paddedH, paddedW, i.c, k, 0, 0, i.w, k - 1, k - 1 + o.h)
     }
 
     private func conv2dBackwardWeightsCPU(input: Buffer, gradOutput: Buffer, gradWeight: Buffer, gradBias: Buffer,

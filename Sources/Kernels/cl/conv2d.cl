@@ -36,17 +36,19 @@ inline float8 conv_load8_clamped(__global const float* row, int x, int limit) {
     return v;
 }
 
-#define CONV_CPU_ACCUMULATE(LOAD)                                                        \
+// acc += the taps of rows ky ∈ [kyBegin, kyEnd) of every input channel; KK: the kernel size (a literal where
+// known, so the tap loop unrolls).
+#define CONV_CPU_ACCUMULATE(LOAD, KK)                                                    \
     for (int ic = 0; ic < inC; ++ic) {                                                   \
         __global const float* plane = in + (long)ic * hw;                                \
         __global const float* wic = wBase + ic * kk2 * CPU_OCB;                          \
-        for (int ky = 0; ky < k; ++ky) {                                                 \
+        for (int ky = kyBegin; ky < kyEnd; ++ky) {                                       \
             __global const float* row = plane + ky * w;                                  \
-            for (int kx = 0; kx < k; ++kx) {                                             \
+            _Pragma("unroll") for (int kx = 0; kx < KK; ++kx) {                          \
                 float8 v[CPU_XV];                                                        \
-                _Pragma("unroll") for (int j = 0; j < CPU_XV; ++j) v[j] = LOAD(row, x0 + 8 * j + kx);      \
+                _Pragma("unroll") for (int j = 0; j < CPU_XV; ++j) v[j] = LOAD(row, x0 + 8 * j + kx); \
                 _Pragma("unroll") for (int o = 0; o < CPU_OCB; ++o) {                    \
-                    const float wv = wic[(ky * k + kx) * CPU_OCB + o];                    \
+                    const float wv = wic[(ky * KK + kx) * CPU_OCB + o];                  \
                     _Pragma("unroll") for (int j = 0; j < CPU_XV; ++j) acc[o][j] = fma((float8)(wv), v[j], acc[o][j]); \
                 }                                                                        \
             }                                                                            \
@@ -58,11 +60,13 @@ inline float8 conv_load8_clamped(__global const float* row, int x, int limit) {
 
 // The valid correlation out[b, oc, oy, ox] = Σ W[oc, ic, ky, kx]·in[b, ic, oy + ky, ox + kx] (+ bias[oc] if hasBias,
 // then ReLU if relu), for ox < outW ≤ w − k + 1 (output rows outW wide), with `weight` packed by
-// conv2d_pack_weights_cpu. Forward convolution, and backward data on a zero-padded dY with flipped weights.
+// conv2d_pack_weights_cpu. Forward convolution, and backward data on a zero-padded dY with flipped weights; input
+// rows outside [rowBegin, rowEnd) are known zeros (the padding) and skipped.
 // global: (ceil(outW / CPU_XB), h − k + 1, n · ceil(outC / CPU_OCB)).
 __kernel void conv2d_forward_cpu(__global const float* input, __global const float* weight,
                                  __global const float* bias, __global float* output,
-                                 int n, int inC, int h, int w, int outC, int k, int relu, int hasBias, int outW) {
+                                 int n, int inC, int h, int w, int outC, int k, int relu, int hasBias, int outW,
+                                 int rowBegin, int rowEnd) {
     const int oh = h - k + 1, ow = outW, hw = h * w, kk2 = k * k, ohw = oh * ow;
     const int ocBlocks = (outC + CPU_OCB - 1) / CPU_OCB;
     const int xb = get_global_id(0), oy = get_global_id(1), z = get_global_id(2);
@@ -77,8 +81,10 @@ __kernel void conv2d_forward_cpu(__global const float* input, __global const flo
     _Pragma("unroll") for (int o = 0; o < CPU_OCB; ++o)
         _Pragma("unroll") for (int j = 0; j < CPU_XV; ++j) acc[o][j] = (float8)(0.0f);
 
-    if (x0 + CPU_XB + k - 1 <= w) { CONV_CPU_ACCUMULATE(CONV_FAST_LOAD) }
-    else { CONV_CPU_ACCUMULATE(CONV_TAIL_LOAD) }
+    const int kyBegin = clamp(rowBegin - oy, 0, k), kyEnd = clamp(rowEnd - oy, 0, k);
+    if (x0 + CPU_XB + k - 1 > w) { CONV_CPU_ACCUMULATE(CONV_TAIL_LOAD, k) }
+    else if (k == 5) { CONV_CPU_ACCUMULATE(CONV_FAST_LOAD, 5) }
+    else { CONV_CPU_ACCUMULATE(CONV_FAST_LOAD, k) }
 
     __global float* out = output + ((long)b * outC + oc0) * ohw + oy * ow + x0;
     for (int o = 0; o < CPU_OCB; ++o) {
