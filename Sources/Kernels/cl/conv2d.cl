@@ -82,7 +82,9 @@ __kernel void conv2d_forward_cpu(__global const float* input, __global const flo
         _Pragma("unroll") for (int j = 0; j < CPU_XV; ++j) acc[o][j] = (float8)(0.0f);
 
     const int kyBegin = clamp(rowBegin - oy, 0, k), kyEnd = clamp(rowEnd - oy, 0, k);
-    if (x0 + CPU_XB + k - 1 > w) { CONV_CPU_ACCUMULATE(CONV_TAIL_LOAD, k) }
+    // A block past the row's end reads into the next row (lanes not stored) unless that passes the buffer's end.
+    const long lastRead = (((long)b * inC + inC - 1) * h + oy + k - 1) * w + x0 + CPU_XB + k - 2;
+    if (x0 + CPU_XB + k - 1 > w && lastRead >= (long)n * inC * hw) { CONV_CPU_ACCUMULATE(CONV_TAIL_LOAD, k) }
     else if (k == 5) { CONV_CPU_ACCUMULATE(CONV_FAST_LOAD, 5) }
     else { CONV_CPU_ACCUMULATE(CONV_FAST_LOAD, k) }
 
