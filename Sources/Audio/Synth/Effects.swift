@@ -100,11 +100,13 @@ enum Effects {
 
     /// Side-chain style pumping: gain dips to `1 − depth` on each beat and recovers over the beat.
     static func pump(_ buffer: inout [Float], beatSamples: Double, depth: Float) {
+        let inc = 1 / beatSamples
+        var phase = 0.0
         buffer.withUnsafeMutableBufferPointer { b in
             for i in 0..<b.count {
-                let phase = Float(Double(i).truncatingRemainder(dividingBy: beatSamples) / beatSamples)
-                let g = 1 - depth * max(0, 1 - phase * 2.5)
+                let g = 1 - depth * max(0, 1 - Float(phase) * 2.5)
                 b[i] *= g
+                phase += inc; if phase >= 1 { phase -= 1 }
             }
         }
     }

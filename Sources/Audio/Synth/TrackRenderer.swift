@@ -70,9 +70,18 @@ public enum TrackRenderer {
     }
 
     static func rms(_ x: [Float]) -> Float {
-        var s: Double = 0
-        x.withUnsafeBufferPointer { p in for v in p { s += Double(v * v) } }
-        return Float((s / Double(max(1, x.count))).squareRoot())
+        var acc = SIMD8<Float>(repeating: 0)
+        var tail: Float = 0
+        x.withUnsafeBufferPointer { p in
+            let chunks = p.count / 8
+            let raw = UnsafeRawPointer(p.baseAddress!)
+            for i in 0..<chunks {
+                let v = raw.loadUnaligned(fromByteOffset: i * 32, as: SIMD8<Float>.self)
+                acc += v * v
+            }
+            for i in (chunks * 8)..<p.count { tail += p[i] * p[i] }
+        }
+        return ((acc.sum() + tail) / Float(max(1, x.count))).squareRoot()
     }
 
     static func normalise(_ x: inout [Float], peak: Float) {
