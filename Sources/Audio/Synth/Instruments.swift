@@ -166,6 +166,16 @@ enum Instruments {
                                     env += step
                                     i += 1
                                 }
+                            } else if voices == 1 && noiseLevel == 0 {
+                                var ph = phases[0]
+                                let inc = incs[0]
+                                while i < end {
+                                    out[i] += amp * env * TableOscillator.read(pb, ph)
+                                    ph += inc; if ph >= 1 { ph -= 1 }
+                                    env += step
+                                    i += 1
+                                }
+                                phases[0] = ph
                             } else {
                                 while i < end {
                                     var s: Float = 0
