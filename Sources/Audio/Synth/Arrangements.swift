@@ -135,7 +135,8 @@ enum Arrangement {
         var r = rng.fork()
         pluckBass(bassLine(c, low: 28 + r.int(0...4), &r), brightness: r.uniform(900, 1500), t60: 1.2, into: &b.bass, &r)
         var g = rng.fork()
-        if g.chance(0.6) {
+        let boogie = g.chance(0.6)
+        if boogie {
             // Boogie shuffle comp: root–fifth / root–sixth dyads on shuffled 8ths.
             let tone = Instruments.PluckTone(t60: 0.9, brightness: g.uniform(2500, 4500), release: 0.05)
             for span in c.spans {
@@ -149,8 +150,9 @@ enum Arrangement {
                                 tone: tone, into: &b.guitar, rng: &g)
                 }
             }
-        } else {
-            // Organ or piano comping on the shuffle's 2 and 4 plus pushes.
+        }
+        if !boogie || g.chance(0.6) {
+            // Organ or piano comping on the shuffle's 2 and 4.
             let organ = g.chance(0.5)
             let drawbars: [(ratio: Double, level: Float)] = [(0.5, 0.5), (1, 0.8), (1.5, 0.4), (2, 0.5), (4, 0.2)]
             for span in c.spans {
