@@ -40,9 +40,12 @@ let package = Package(
         // Decoding, resampling, log-mel features, clips, datasets, feature cache, synthetic corpus, pictures.
         .target(name: "Audio", dependencies: ["CFFTW", "CSndfile", "CSamplerate", "CPNG"]),
 
+        // Tasks, splits, the training loop, run folders, experiments: the stage between features and reports.
+        .target(name: "Training", dependencies: ["Model", "Audio"], exclude: ["Data"], plugins: ["EmbedFiles"]),
+
         // The `gcnn` command: parses and reports, nothing else.
         .executableTarget(name: "CLI", dependencies: [
-            "Model", "Audio", "CLRuntime",
+            "Model", "Audio", "CLRuntime", "Training",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
