@@ -183,8 +183,11 @@ public enum SafeTensors {
     }
 
     private static func intValue(_ v: Any) -> Int? {
-        guard let n = v as? NSNumber, CFNumberIsFloatType(n) == false else { return nil }
-        return n.intValue
+        // JSON numbers arrive as NSNumber; accept only exact integers within Int's range.
+        guard let n = v as? NSNumber else { return nil }
+        let d = n.doubleValue
+        guard d.isFinite, d.rounded() == d, abs(d) < 9.0e15 else { return nil }
+        return Int(d)
     }
 
     private static func jsonString(_ s: String) -> String {
