@@ -1,7 +1,45 @@
 import ArgumentParser
+import Foundation
+import Model
 
-// Placeholder until its issue's work lands: exits with an error, claims nothing.
+/// `gcnn check`: every op on a device against the reference path; non-zero exit if any is out of tolerance.
 struct CheckCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "check", abstract: "(not built yet)")
-    func run() throws { throw ValidationError("gcnn check is not built yet") }
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Run every op on a device and on the reference path; compare and time them.",
+        discussion: """
+            Uses seeded random data at the paper's shapes (batch 32, or 4 with --quick) and at awkward shapes \
+            (batch 5, 3 channels, odd sizes). Errors are relative to max(|reference|, RMS of the output); \
+            each op must also give bit-identical results on two runs. Exits with status 1 if any op fails.
+            """)
+
+    @Option(name: .long, help: "gpu | opencl[:N] | cpu (cpu compares the reference with itself).")
+    var device: String = "gpu"
+
+    @Flag(name: .long, help: "Paper shapes at batch 4 instead of 32 (faster).")
+    var quick = false
+
+    func run() throws {
+        let selection = try DeviceSelection(parsing: device)
+        let batch = quick ? 4 : 32
+        let reference = ReferenceBackend()
+        var rows: [BackendCheckRow] = []
+        let printRow: (BackendCheckRow) -> Void = { row in print(BackendCheck.line(row)); fflush(stdout) }
+        if let (clDevice, notice) = try selection.resolve() {
+            if let notice { print(notice) }
+            let backend = try OpenCLBackend(device: clDevice)
+            print("device: opencl:\(clDevice.index) \(clDevice.name) (\(clDevice.kind), \(clDevice.platformName)); kernels: \(backend.config)")
+            print("paper shapes at batch \(batch)\n")
+            print(BackendCheck.header)
+            rows = try BackendCheck.run(device: backend, reference: reference, paperBatch: batch, onRow: printRow)
+        } else {
+            print("note: --device cpu is the reference path itself; this compares two reference runs (determinism and timings only).")
+            print("paper shapes at batch \(batch)\n")
+            print(BackendCheck.header)
+            rows = try BackendCheck.run(device: ReferenceBackend(), reference: reference, paperBatch: batch, onRow: printRow)
+        }
+        let failed = rows.filter { !$0.passed }
+        print("\n\(rows.count - failed.count) of \(rows.count) checks passed" + (failed.isEmpty ? "." : "; failed: " + failed.map { "\($0.op) [\($0.shape)]" }.joined(separator: ", ")))
+        if !failed.isEmpty { throw ExitCode(1) }
+    }
 }

@@ -1,0 +1,117 @@
+import Dispatch
+import Foundation
+
+/// One line of `gcnn check`: an op at one shape on a device backend against the reference.
+public struct BackendCheckRow: Sendable {
+    public let op: String
+    public let shape: String
+    /// Largest `|device − reference|` over every output of the op.
+    public let maxAbsError: Double
+    /// Largest `|device − reference| / max(|reference|, RMS(reference output))` (see `BackendCheck.compare`).
+    public let maxRelError: Double
+    /// Wall time of the op on the device, waiting for completion (after one warm-up run).
+    public let deviceMilliseconds: Double
+    public let referenceMilliseconds: Double
+    /// The op's bound on `maxRelError`.
+    public let tolerance: Double
+    /// Whether two device runs on the same data gave bitwise-identical outputs.
+    public let deterministic: Bool
+
+    public var passed: Bool { maxRelError <= tolerance && deterministic }
+}
+
+/// Runs every `Backend` op on a device backend and on `ReferenceBackend` with the same seeded random data,
+/// at the paper's shapes and at awkward ones, and compares the outputs: a user's way to trust a device.
+///
+/// Error criterion (magnitude-aware, for float32 results of long sums): each output element's error is
+/// divided by `max(|reference element|, RMS of that reference output)`, so elements that cancel to near
+/// zero are judged against the output's typical size rather than against themselves. Tolerances per op
+/// family are in `BackendCheckCases`.
+public enum BackendCheck {
+    /// `(maxAbs, maxRel)` of `device` against `reference` under the criterion above; NaN or a length
+    /// mismatch gives `.infinity`.
+    public static func compare(_ device: [Float], _ reference: [Float]) -> (abs: Double, rel: Double) {
+        guard device.count == reference.count else { return (.infinity, .infinity) }
+        if reference.isEmpty { return (0, 0) }
+        var squares = 0.0
+        for r in reference { squares += Double(r) * Double(r) }
+        let rms = (squares / Double(reference.count)).squareRoot()
+        var maxAbs = 0.0, maxRel = 0.0
+        for (d, r) in zip(device, reference) {
+            let error = abs(Double(d) - Double(r))
+            if !error.isFinite { return (.infinity, .infinity) }
+            let scale = max(abs(Double(r)), rms, Double.leastNormalMagnitude)
+            maxAbs = max(maxAbs, error)
+            maxRel = max(maxRel, error / scale)
+        }
+        return (maxAbs, maxRel)
+    }
+
+    /// Runs `testCase` on both backends (the device twice: a warm-up whose outputs must equal the timed
+    /// run's bit for bit) and compares.
+    public static func run<D: Backend>(_ testCase: any BackendCheckCase, device: D,
+                                       reference: ReferenceBackend) throws -> BackendCheckRow {
+        let warmUp = try testCase.run(on: device)
+        let measured = try testCase.run(on: device)
+        let expected = try testCase.run(on: reference)
+        var maxAbs = 0.0, maxRel = 0.0
+        for (d, r) in zip(measured.outputs, expected.outputs) {
+            let (a, e) = compare(d, r)
+            maxAbs = max(maxAbs, a); maxRel = max(maxRel, e)
+        }
+        if measured.outputs.count != expected.outputs.count { maxAbs = .infinity; maxRel = .infinity }
+        let deterministic = zip(warmUp.outputs, measured.outputs).allSatisfy { a, b in
+            a.count == b.count && zip(a, b).allSatisfy { $0.bitPattern == $1.bitPattern }
+        }
+        return BackendCheckRow(op: testCase.op, shape: testCase.shape, maxAbsError: maxAbs, maxRelError: maxRel,
+                               deviceMilliseconds: measured.milliseconds,
+                               referenceMilliseconds: expected.milliseconds,
+                               tolerance: testCase.tolerance, deterministic: deterministic)
+    }
+
+    /// Every case at the paper's shapes (batch `paperBatch`) and at awkward shapes; `onRow` sees each row as
+    /// soon as it is measured.
+    public static func run<D: Backend>(device: D, reference: ReferenceBackend, paperBatch: Int = 32,
+                                       onRow: (BackendCheckRow) -> Void = { _ in }) throws -> [BackendCheckRow] {
+        var rows: [BackendCheckRow] = []
+        for testCase in BackendCheckCases.all(paperBatch: paperBatch) {
+            let row = try run(testCase, device: device, reference: reference)
+            rows.append(row)
+            onRow(row)
+        }
+        return rows
+    }
+
+    /// Wall time of `body` in milliseconds, from an idle backend to the completion of everything it enqueued.
+    public static func time<B: Backend>(_ backend: B, _ body: () throws -> Void) throws -> Double {
+        try backend.finish()
+        let start = DispatchTime.now().uptimeNanoseconds
+        try body()
+        try backend.finish()
+        return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+    }
+
+    /// The column titles of `line(_:)`.
+    public static let header = pad("op", 42) + pad("shape", 30) + lpad("max abs err", 12) + lpad("max rel err", 12)
+        + lpad("tolerance", 10) + lpad("device ms", 11) + lpad("ref ms", 10) + "  result"
+
+    /// One row as a fixed-width table line.
+    public static func line(_ row: BackendCheckRow) -> String {
+        let result = row.passed ? "ok" : (row.deterministic ? "FAIL" : "FAIL (not deterministic)")
+        return pad(row.op, 42) + pad(row.shape, 30) + lpad(sci(row.maxAbsError), 12) + lpad(sci(row.maxRelError), 12)
+            + lpad(sci(row.tolerance), 10) + lpad(String(format: "%.2f", row.deviceMilliseconds), 11)
+            + lpad(String(format: "%.2f", row.referenceMilliseconds), 10) + "  " + result
+    }
+
+    private static func sci(_ value: Double) -> String {
+        value.isFinite ? String(format: "%.1e", value) : "inf"
+    }
+
+    private static func pad(_ text: String, _ width: Int) -> String {
+        text.count >= width ? text + " " : text + String(repeating: " ", count: width - text.count)
+    }
+
+    private static func lpad(_ text: String, _ width: Int) -> String {
+        text.count >= width ? " " + text : String(repeating: " ", count: width - text.count) + text
+    }
+}
