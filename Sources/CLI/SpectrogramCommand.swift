@@ -1,7 +1,36 @@
 import ArgumentParser
+import Audio
+import Foundation
 
-// Placeholder until its issue's work lands: exits with an error, claims nothing.
+/// `gcnn spectrogram`: a PNG picture of a file's log-mel spectrogram.
 struct SpectrogramCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "spectrogram", abstract: "(not built yet)")
-    func run() throws { throw ValidationError("gcnn spectrogram is not built yet") }
+    static let configuration = CommandConfiguration(
+        commandName: "spectrogram",
+        abstract: "Draw the log-mel spectrogram of an audio file (the features gcnn trains on) as a PNG.")
+
+    @Argument(help: "An audio file.")
+    var input: String
+
+    @Option(name: .shortAndLong, help: "Output .png path.")
+    var output: String
+
+    @Option(help: "Draw only this many seconds from --start (default: the whole file).")
+    var seconds: Double?
+
+    @Option(help: "First second drawn.")
+    var start: Double = 0
+
+    func run() throws {
+        let p = FeatureParameters.paper
+        var samples = try AudioDecoder.load(input, sampleRate: p.sampleRate)
+        let first = min(samples.count, max(0, Int(start * Double(p.sampleRate))))
+        let last = seconds.map { min(samples.count, first + Int($0 * Double(p.sampleRate))) } ?? samples.count
+        guard last > first else { throw ValidationError("nothing to draw: --start \(start) is past the end of \(input)") }
+        samples = Array(samples[first..<last])
+        let spectrogram = try LogMelExtractor(p)(samples)
+        let name = (input as NSString).lastPathComponent
+        let image = SpectrogramImage.render(spectrogram, parameters: p, title: "\(name)  LOG-MEL, 64 BANDS")
+        try PNGWriter.write(image, to: output)
+        print("wrote \(output) (\(image.width)×\(image.height), \(spectrogram.mels) bands × \(spectrogram.frames) frames)")
+    }
 }
