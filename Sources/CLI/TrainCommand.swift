@@ -20,6 +20,8 @@ struct TrainCommand: ParsableCommand {
     var task: String
     @Option(help: "A GTZAN-layout folder (<genre>/<genre>.000NN.{au,wav}); default: the built-in synthetic corpus.")
     var data: String?
+    @Option(name: .customLong("synthetic-tracks"), help: "Tracks per genre of the built-in corpus (when no --data).")
+    var syntheticTracks: Int = 100
     @Option(help: "Epochs to train (with --resume: the total, counting finished ones).")
     var epochs: Int = 2
     @Option(name: .customLong("batch-size"), help: "Clips per batch.")
@@ -43,7 +45,8 @@ struct TrainCommand: ParsableCommand {
         let reporter = TrainingReporter(json: json)
         let request = TrainingRequest(task: task, device: device, data: data.map { URL(fileURLWithPath: $0) }, epochs: epochs,
                                       batchSize: batchSize, learningRate: lr, seed: seed, split: split,
-                                      valFraction: valFraction, out: out.map { URL(fileURLWithPath: $0) }, resume: resume)
+                                      valFraction: valFraction, out: out.map { URL(fileURLWithPath: $0) }, resume: resume,
+                                      syntheticTracksPerGenre: syntheticTracks)
         do {
             _ = try TrainingSession.run(request, events: reporter.events)
         } catch {
