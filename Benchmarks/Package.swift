@@ -10,6 +10,9 @@ let package = Package(
         .executableTarget(name: "features-benchmark",
                           dependencies: [.product(name: "GCNNAudio", package: "gcnn")],
                           path: "Sources/FeaturesBenchmark"),
+        .executableTarget(name: "fftw-wisdom",
+                          dependencies: [.product(name: "GCNNAudio", package: "gcnn")],
+                          path: "Sources/FFTWWisdom"),
     ],
     swiftLanguageModes: [.v5]
 )

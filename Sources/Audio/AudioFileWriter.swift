@@ -31,6 +31,15 @@ public struct AudioFileFormat: Equatable, Sendable {
     public static let au16 = AudioFileFormat(code: Int32(SF_FORMAT_AU | SF_FORMAT_PCM_16))
     public static let flac16 = AudioFileFormat(code: Int32(SF_FORMAT_FLAC | SF_FORMAT_PCM_16))
     public static let oggVorbis = AudioFileFormat(code: Int32(SF_FORMAT_OGG | SF_FORMAT_VORBIS))
+    /// Ogg Opus (lossy; libsndfile accepts 8, 12, 16, 24 and 48 kHz only).
+    public static let oggOpus = AudioFileFormat(code: Int32(SF_FORMAT_OGG | SF_FORMAT_OPUS))
+    /// MPEG-1/2 Layer III (lossy; needs libsndfile ≥ 1.1 built with LAME and mpg123, as Debian's is).
+    public static let mp3 = AudioFileFormat(code: Int32(SF_FORMAT_MPEG | SF_FORMAT_MPEG_LAYER_III))
+    public static let aiff16 = AudioFileFormat(code: Int32(SF_FORMAT_AIFF | SF_FORMAT_PCM_16))
+    public static let flac24 = AudioFileFormat(code: Int32(SF_FORMAT_FLAC | SF_FORMAT_PCM_24))
+    public static let w64Float = AudioFileFormat(code: Int32(SF_FORMAT_W64 | SF_FORMAT_FLOAT))
+    public static let caf16 = AudioFileFormat(code: Int32(SF_FORMAT_CAF | SF_FORMAT_PCM_16))
+    public static let rf64PCM24 = AudioFileFormat(code: Int32(SF_FORMAT_RF64 | SF_FORMAT_PCM_24))
 }
 
 /// Writes audio through libsndfile.

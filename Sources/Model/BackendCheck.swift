@@ -18,6 +18,13 @@ public struct BackendCheckRow: Sendable {
     public let deterministic: Bool
 
     public var passed: Bool { maxRelError <= tolerance && deterministic }
+
+    public init(op: String, shape: String, maxAbsError: Double, maxRelError: Double, deviceMilliseconds: Double,
+                referenceMilliseconds: Double, tolerance: Double, deterministic: Bool) {
+        self.op = op; self.shape = shape; self.maxAbsError = maxAbsError; self.maxRelError = maxRelError
+        self.deviceMilliseconds = deviceMilliseconds; self.referenceMilliseconds = referenceMilliseconds
+        self.tolerance = tolerance; self.deterministic = deterministic
+    }
 }
 
 /// Runs every `Backend` op on a device backend and on `ReferenceBackend` with the same seeded random data,

@@ -52,8 +52,11 @@ public final class OpenCLBackend: Backend {
         for name in ["conv2d_forward", "conv2d_backward_data", "conv2d_backward_weights"] {
             try checkWorkGroup(name, needs: self.config.convThreads)
         }
-        for name in ["batchnorm_stats", "batchnorm_backward_reduce", "dense_forward", "conv2d_backward_bias"] {
-            try checkWorkGroup(name, needs: self.config.reduceWorkGroup)
+        let reductions = ["batchnorm_stats", "batchnorm_backward_reduce", "dense_forward", "conv2d_backward_bias"]
+        for name in reductions { try checkWorkGroup(name, needs: self.config.reduceWorkGroup) }
+        for name in Self.kernelNames where !reductions.contains(name) && !name.hasPrefix("conv2d_backward_")
+            && name != "conv2d_forward" {
+            try checkWorkGroup(name, needs: self.config.elementwiseWorkGroup)
         }
     }
 
@@ -69,11 +72,20 @@ public final class OpenCLBackend: Backend {
         return kernel
     }
 
-    /// Binds `arguments` to kernel `name` and enqueues it.
+    /// Binds `arguments` to kernel `name` and enqueues it; without `local`, work-groups of
+    /// `config.elementwiseWorkGroup` items along the first dimension (the kernel bound-checks the rest).
     private func run(_ name: String, global: [Int], local: [Int]? = nil, _ arguments: any CLKernelArgument...) throws {
         let k = try kernel(name)
         for (index, argument) in arguments.enumerated() { try argument.bind(to: k, at: index) }
-        try queue.dispatch(k, global: global, local: local)
+        let groups = local ?? [config.elementwiseWorkGroup] + Array(repeating: 1, count: global.count - 1)
+        do {
+            try queue.dispatch(k, global: global, local: groups)
+        } catch CLError.call(let call, let status) where status == .memObjectAllocationFailure || status == .outOfResources {
+            // Drivers allocate lazily: name the buffers this launch needed, with their sizes.
+            let buffers = arguments.compactMap { $0 as? DeviceBuffer<Float> }
+                .map { "'\($0.label)' (\($0.byteCount) bytes)" }
+            throw CLError.call("\(call) using buffers \(buffers.joined(separator: ", "))", status: status)
+        }
     }
 
     /// Throws unless `buffer` holds at least `count` elements (a kernel would otherwise write past its end).
@@ -238,7 +250,7 @@ public final class OpenCLBackend: Backend {
         try run("batchnorm_stats", global: [shape.c * r], local: [r],
                 input, shape.n, shape.c, hw, saveMean, saveInvStd, runningMean, runningVariance,
                 bn.momentum, bn.epsilon, bn.unbiasedRunningVariance ? 1 : 0)
-        try run("batchnorm_normalize", global: [hw, shape.n * shape.c],
+        try run("batchnorm_normalize", global: [hw, shape.c, shape.n],
                 input, output, gamma, beta, saveMean, saveInvStd, shape.n, shape.c, hw)
     }
 
@@ -251,7 +263,7 @@ public final class OpenCLBackend: Backend {
             try require(buffer, shape.c, role)
         }
         let hw = shape.h * shape.w
-        try run("batchnorm_inference", global: [hw, shape.n * shape.c],
+        try run("batchnorm_inference", global: [hw, shape.c, shape.n],
                 input, output, gamma, beta, runningMean, runningVariance, shape.n, shape.c, hw, bn.epsilon)
     }
 
@@ -267,7 +279,7 @@ public final class OpenCLBackend: Backend {
         let r = config.reduceWorkGroup, hw = shape.h * shape.w
         try run("batchnorm_backward_reduce", global: [shape.c * r], local: [r],
                 input, gradOutput, saveMean, saveInvStd, gradGamma, gradBeta, shape.n, shape.c, hw)
-        try run("batchnorm_backward_data", global: [hw, shape.n * shape.c],
+        try run("batchnorm_backward_data", global: [hw, shape.c, shape.n],
                 input, gradOutput, gamma, saveMean, saveInvStd, gradGamma, gradBeta, gradInput, shape.n, shape.c, hw)
     }
 

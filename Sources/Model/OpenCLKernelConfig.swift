@@ -9,10 +9,15 @@ public struct OpenCLKernelConfig: Equatable, Sendable, CustomStringConvertible {
     public var tileM: Int, tileN: Int, tileK: Int, regM: Int, regN: Int
     /// Work-group size of the fixed-order reductions; a power of two.
     public var reduceWorkGroup: Int
+    /// Work-group size (first dimension) of the elementwise kernels, whose global sizes are rounded up to it
+    /// (left to the implementation, pocl picks divisors of sizes like 169 and runs them unvectorised).
+    public var elementwiseWorkGroup: Int
 
-    public init(tileM: Int, tileN: Int, tileK: Int, regM: Int, regN: Int, reduceWorkGroup: Int) {
+    public init(tileM: Int, tileN: Int, tileK: Int, regM: Int, regN: Int, reduceWorkGroup: Int,
+                elementwiseWorkGroup: Int = 64) {
         self.tileM = tileM; self.tileN = tileN; self.tileK = tileK; self.regM = regM; self.regN = regN
         self.reduceWorkGroup = reduceWorkGroup
+        self.elementwiseWorkGroup = elementwiseWorkGroup
     }
 
     /// Work items of a conv work-group.
@@ -20,15 +25,23 @@ public struct OpenCLKernelConfig: Equatable, Sendable, CustomStringConvertible {
     /// The conv kernels' local size.
     public var convLocal: [Int] { [tileN / regN, tileM / regM] }
 
-    /// 64×64 tiles of 256 work items for GPUs; 32×32 tiles of 64 for CPUs (pocl runs a work-group's items
-    /// as loops on one core, so smaller groups spread better) and for devices that allow fewer than 256.
+    /// - GPUs: 64×64 tiles of 256 work items, 4×4 accumulators each (the classic SGEMM shape).
+    /// - CPUs (pocl runs a work-group's items as vectorised loops on one core): 64×128 tiles of 128 items
+    ///   with 8×8 accumulators — on pocl about twice as fast as 32×32 or 64×64 tiles of 4×4.
+    /// - Anything allowing fewer work items: 32×32 tiles of 64 items, smaller reductions.
     public static func forDevice(_ device: CLDevice) -> OpenCLKernelConfig {
         if device.kind == .gpu && device.maxWorkGroupSize >= 256 {
-            return OpenCLKernelConfig(tileM: 64, tileN: 64, tileK: 16, regM: 4, regN: 4, reduceWorkGroup: 256)
+            return OpenCLKernelConfig(tileM: 64, tileN: 64, tileK: 16, regM: 4, regN: 4, reduceWorkGroup: 256,
+                                      elementwiseWorkGroup: 256)
         }
-        var reduce = 64
-        while reduce > device.maxWorkGroupSize { reduce /= 2 }
-        return OpenCLKernelConfig(tileM: 32, tileN: 32, tileK: 8, regM: 4, regN: 4, reduceWorkGroup: max(reduce, 1))
+        if device.kind != .gpu && device.maxWorkGroupSize >= 128 {
+            return OpenCLKernelConfig(tileM: 64, tileN: 128, tileK: 16, regM: 8, regN: 8, reduceWorkGroup: 64,
+                                      elementwiseWorkGroup: 64)
+        }
+        var size = 64
+        while size > device.maxWorkGroupSize { size /= 2 }
+        return OpenCLKernelConfig(tileM: 32, tileN: 32, tileK: 8, regM: 4, regN: 4, reduceWorkGroup: max(size, 1),
+                                  elementwiseWorkGroup: max(size, 1))
     }
 
     /// The `clBuildProgram` options.

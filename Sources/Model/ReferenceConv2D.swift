@@ -89,27 +89,36 @@ extension ReferenceBackend {
         let (outC, outH, outW) = (s.outChannels, s.output.h, s.output.w)
         let (x, dy, dw, db) = (input.base, gradOutput.base, gradWeight.base, gradBias.base)
 
-        // ∂L/∂w[oc,ic,ky,kx] = Σ_n Σ_oy,ox ∂L/∂y[n,oc,oy,ox]·x[n,ic,oy+ky,ox+kx]: one job per (oc, ic).
+        // ∂L/∂w[oc,ic,ky,kx] = Σ_n Σ_oy,ox ∂L/∂y[n,oc,oy,ox]·x[n,ic,oy+ky,ox+kx]: one job per (oc, ic). Each tap
+        // keeps a row of partial sums over ox (element-wise updates the compiler can vectorise, instead of one
+        // serial chain per tap), summed in order at the end.
         parallelFor(outC * inC) { job in
             let (oc, ic) = job.quotientAndRemainder(dividingBy: inC)
-            var acc = [Double](repeating: 0, count: k * k)
+            let rows = UnsafeMutablePointer<Double>.allocate(capacity: k * k * outW)
+            let g = UnsafeMutablePointer<Double>.allocate(capacity: outW)
+            defer { rows.deallocate(); g.deallocate() }
+            rows.initialize(repeating: 0, count: k * k * outW)
             for n in 0..<batch {
                 let gradPlane = dy + (n * outC + oc) * outH * outW
                 let plane = x + (n * inC + ic) * inH * inW
-                for ky in 0..<k {
-                    for kx in 0..<k {
-                        var sum = 0.0
-                        for oy in 0..<outH {
-                            let g = gradPlane + oy * outW
-                            let src = plane + (oy + ky) * inW + kx
-                            for ox in 0..<outW { sum += Double(g[ox]) * Double(src[ox]) }
+                for oy in 0..<outH {
+                    for ox in 0..<outW { g[ox] = Double(gradPlane[oy * outW + ox]) }
+                    for ky in 0..<k {
+                        let src = plane + (oy + ky) * inW
+                        for kx in 0..<k {
+                            let row = rows + (ky * k + kx) * outW
+                            for ox in 0..<outW { row[ox] += g[ox] * Double(src[kx + ox]) }
                         }
-                        acc[ky * k + kx] += sum
                     }
                 }
             }
             let out = dw + (oc * inC + ic) * k * k
-            for i in 0..<k * k { out[i] = Float(acc[i]) }
+            for tap in 0..<k * k {
+                let row = rows + tap * outW
+                var sum = 0.0
+                for ox in 0..<outW { sum += row[ox] }
+                out[tap] = Float(sum)
+            }
         }
         parallelFor(outC) { oc in
             var sum = 0.0

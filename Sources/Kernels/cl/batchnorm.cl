@@ -33,15 +33,16 @@ void batchnorm_stats(__global const float* input, int n, int c, int hw,
     }
 }
 
+// Elementwise kernels run over (position, channel, sample), so the channel needs no division.
+
 // Training forward, part 2: output = (input − mean)·invStd·γ + β with the saved batch statistics.
 __kernel void batchnorm_normalize(__global const float* input, __global float* output,
                                   __global const float* gamma, __global const float* beta,
                                   __global const float* mean, __global const float* invStd,
                                   int n, int c, int hw) {
-    const int i = get_global_id(0), plane = get_global_id(1);
-    if (i >= hw || plane >= n * c) return;
-    const int ch = plane % c;
-    const long at = (long)plane * hw + i;
+    const int i = get_global_id(0), ch = get_global_id(1), b = get_global_id(2);
+    if (i >= hw || ch >= c || b >= n) return;
+    const long at = ((long)b * c + ch) * hw + i;
     output[at] = (input[at] - mean[ch]) * invStd[ch] * gamma[ch] + beta[ch];
 }
 
@@ -50,10 +51,9 @@ __kernel void batchnorm_inference(__global const float* input, __global float* o
                                   __global const float* gamma, __global const float* beta,
                                   __global const float* runningMean, __global const float* runningVariance,
                                   int n, int c, int hw, float epsilon) {
-    const int i = get_global_id(0), plane = get_global_id(1);
-    if (i >= hw || plane >= n * c) return;
-    const int ch = plane % c;
-    const long at = (long)plane * hw + i;
+    const int i = get_global_id(0), ch = get_global_id(1), b = get_global_id(2);
+    if (i >= hw || ch >= c || b >= n) return;
+    const long at = ((long)b * c + ch) * hw + i;
     output[at] = (input[at] - runningMean[ch]) * (1.0f / sqrt(runningVariance[ch] + epsilon)) * gamma[ch] + beta[ch];
 }
 
@@ -85,10 +85,9 @@ __kernel void batchnorm_backward_data(__global const float* input, __global cons
                                       __global const float* saveInvStd, __global const float* gradGamma,
                                       __global const float* gradBeta, __global float* gradInput,
                                       int n, int c, int hw) {
-    const int i = get_global_id(0), plane = get_global_id(1);
-    if (i >= hw || plane >= n * c) return;
-    const int ch = plane % c;
-    const long at = (long)plane * hw + i;
+    const int i = get_global_id(0), ch = get_global_id(1), b = get_global_id(2);
+    if (i >= hw || ch >= c || b >= n) return;
+    const long at = ((long)b * c + ch) * hw + i;
     const float m = (float)n * (float)hw;
     const float invStd = saveInvStd[ch];
     const float xhat = (input[at] - saveMean[ch]) * invStd;

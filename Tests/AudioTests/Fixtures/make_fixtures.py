@@ -12,6 +12,8 @@ features computed by librosa from that very file, read back with `librosa.load(p
     <name>.clips.npy   float32 [clips, 64, 173]     the same on each 2-s clip y[k*44100:(k+1)*44100] alone
                                                      (only for signals longer than one clip)
 
+and `mel_basis.npy`, float32 [64, 257]: librosa.filters.mel(sr=22050, n_fft=512, n_mels=64).
+
 Swift's tests read these files; no Python runs at test time. The stereo 44.1 kHz file is resampled by
 librosa with soxr ("soxr_hq", librosa 0.11's default) and by gcnn with libsamplerate's best sinc
 converter, so its features are compared with a looser tolerance (see LogMelFixtureTests.swift).
@@ -114,6 +116,7 @@ def main():
             np.save(HERE / f"{name}.clips.npy", np.stack(clips))
         index[name] = {"file": path.name, "sampleRate": sr, "samples22k": len(y),
                        "wholeShape": list(whole.shape), "clips": len(clips)}
+    np.save(HERE / "mel_basis.npy", librosa.filters.mel(sr=SR, n_fft=512, n_mels=64))
     (HERE / "fixtures.json").write_text(json.dumps(
         {"librosa": librosa.__version__, "numpy": np.__version__, "signals": index}, indent=2) + "\n")
 

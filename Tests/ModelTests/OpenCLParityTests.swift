@@ -1,0 +1,191 @@
+import CLRuntime
+import Model
+import XCTest
+
+/// Every op of `OpenCLBackend` against `ReferenceBackend`, forward and backward, on odd shapes and at the
+/// paper's shapes (batch 1–2 to keep the suite fast), with `BackendCheck`'s criterion: each element's error
+/// over max(|reference|, RMS of the output) within the op's tolerance (`CheckTolerance`: 1e-6 for ops that
+/// move values, 1e-5 elementwise math, 1e-4 long float32 sums), and bit-identical results on two runs.
+final class OpenCLParityTests: XCTestCase {
+    private let reference = ReferenceBackend()
+
+    private func assertParity(_ cases: [any BackendCheckCase], on backend: OpenCLBackend? = nil,
+                              file: StaticString = #filePath, line: UInt = #line) throws {
+        let device = try backend ?? OpenCLTestBackend.shared(file: file, line: line)
+        for testCase in cases {
+            let row = try BackendCheck.run(testCase, device: device, reference: reference)
+            XCTAssertLessThanOrEqual(row.maxRelError, row.tolerance,
+                                     "\(row.op) [\(row.shape)]: max rel error \(row.maxRelError), max abs \(row.maxAbsError)",
+                                     file: file, line: line)
+            XCTAssertTrue(row.deterministic, "\(row.op) [\(row.shape)] differs between two runs", file: file, line: line)
+        }
+    }
+
+    // Awkward shapes: batch 5, 3 channels, 11×13 with a 5×5 kernel and 7×9 with a 3×3 kernel.
+    private let convA = Conv2DShape(input: Shape4(n: 5, c: 3, h: 11, w: 13), outChannels: 4, kernel: 5)
+    private let convB = Conv2DShape(input: Shape4(n: 5, c: 3, h: 7, w: 9), outChannels: 6, kernel: 3)
+    /// More channels than one conv tile holds (tile edges in every GEMM dimension).
+    private let convC = Conv2DShape(input: Shape4(n: 2, c: 7, h: 12, w: 10), outChannels: 67, kernel: 5)
+    private let conv1 = Conv2DShape(input: Shape4(n: 1, c: 1, h: 64, w: 173), outChannels: 64)
+    private let conv2 = Conv2DShape(input: Shape4(n: 2, c: 64, h: 30, w: 84), outChannels: 64)
+    private let odd = Shape4(n: 5, c: 3, h: 7, w: 9)
+
+    func testConv2DForwardOddShapes() throws {
+        try assertParity([Conv2DForwardCase(convA, relu: true, seed: 1), Conv2DForwardCase(convB, relu: false, seed: 2),
+                          Conv2DForwardCase(convC, relu: true, seed: 3)])
+    }
+
+    func testConv2DForwardPaperShapes() throws {
+        try assertParity([Conv2DForwardCase(conv1, relu: true, seed: 4), Conv2DForwardCase(conv2, relu: true, seed: 5)])
+    }
+
+    func testConv2DBackwardDataOddShapes() throws {
+        try assertParity([Conv2DBackwardDataCase(convA, seed: 6), Conv2DBackwardDataCase(convB, seed: 7),
+                          Conv2DBackwardDataCase(convC, seed: 8)])
+    }
+
+    func testConv2DBackwardDataPaperConv2() throws {
+        try assertParity([Conv2DBackwardDataCase(conv2, seed: 9)])
+    }
+
+    func testConv2DBackwardWeightsOddShapes() throws {
+        try assertParity([Conv2DBackwardWeightsCase(convA, seed: 10), Conv2DBackwardWeightsCase(convB, seed: 11),
+                          Conv2DBackwardWeightsCase(convC, seed: 12)])
+    }
+
+    /// conv1's weight gradient sums 10 140 positions per weight, split across work-groups and re-summed.
+    func testConv2DBackwardWeightsPaperShapes() throws {
+        try assertParity([Conv2DBackwardWeightsCase(conv1, seed: 13), Conv2DBackwardWeightsCase(conv2, seed: 14)])
+    }
+
+    /// The other tile configurations of `OpenCLKernelConfig.forDevice` (GPU: 64×64 tiles of 256 items with
+    /// 256-wide reductions; small devices: 32×32 tiles of 64 items), run on whatever device the tests have,
+    /// so their index arithmetic is checked on a CPU-only machine too.
+    func testOtherTileConfigurationsOnThisDevice() throws {
+        let device = try OpenCLTestBackend.shared().device
+        let configs = [
+            OpenCLKernelConfig(tileM: 64, tileN: 64, tileK: 16, regM: 4, regN: 4, reduceWorkGroup: 256, elementwiseWorkGroup: 256),
+            OpenCLKernelConfig(tileM: 32, tileN: 32, tileK: 8, regM: 4, regN: 4, reduceWorkGroup: 64, elementwiseWorkGroup: 64),
+        ]
+        for config in configs where config.convThreads <= device.maxWorkGroupSize && config.reduceWorkGroup <= device.maxWorkGroupSize {
+            let backend = try OpenCLBackend(device: device, config: config)
+            try assertParity([Conv2DForwardCase(convC, relu: true, seed: 15), Conv2DBackwardDataCase(convC, seed: 16),
+                              Conv2DBackwardWeightsCase(convA, seed: 17), Conv2DBackwardWeightsCase(convC, seed: 18),
+                              BatchNormForwardCase(odd, config: .keras, training: true, seed: 19),
+                              BatchNormBackwardCase(odd, seed: 20), MaxPoolCase(PoolShape(input: odd), backward: true, seed: 21),
+                              DenseCase(batch: 5, inFeatures: 300, outFeatures: 3, backward: false, seed: 21)], on: backend)
+        }
+    }
+
+    func testReluBackward() throws {
+        try assertParity([ReluBackwardCase(count: 1260, seed: 22), ReluBackwardCase(count: 7, seed: 23)])
+    }
+
+    func testMaxPoolForwardAndBackward() throws {
+        let paper = PoolShape(input: conv2.output)
+        try assertParity([MaxPoolCase(PoolShape(input: odd), backward: false, seed: 24),
+                          MaxPoolCase(PoolShape(input: odd), backward: true, seed: 25),
+                          MaxPoolCase(PoolShape(input: Shape4(n: 2, c: 3, h: 11, w: 13)), backward: true, seed: 26),
+                          MaxPoolCase(paper, backward: false, seed: 27), MaxPoolCase(paper, backward: true, seed: 28)])
+    }
+
+    /// Ties go to the first maximum of the window in row-major order, as PyTorch.
+    func testMaxPoolBackwardRoutesTiesToTheFirstMaximum() throws {
+        let backend = try OpenCLTestBackend.shared()
+        let shape = PoolShape(input: Shape4(n: 1, c: 1, h: 3, w: 5))
+        let input: [Float] = [1, 2, 5, 5, 9,
+                              2, 1, 5, 5, 9,
+                              9, 9, 9, 9, 9]
+        let x = try backend.makeBuffer(input, label: "x"), gy = try backend.makeBuffer([10, 20], label: "gy")
+        let gx = try backend.makeBuffer(count: 15, label: "gx")
+        try backend.maxPoolBackward(input: x, gradOutput: gy, gradInput: gx, shape: shape)
+        XCTAssertEqual(try backend.read(gx, offset: 0, count: 15), [0, 10, 20, 0, 0,
+                                                                    0, 0, 0, 0, 0,
+                                                                    0, 0, 0, 0, 0])
+    }
+
+    func testBatchNormTrainingForward() throws {
+        try assertParity([BatchNormForwardCase(odd, config: .keras, training: true, seed: 29),
+                          BatchNormForwardCase(Shape4(n: 2, c: 5, h: 11, w: 13), config: .pytorch, training: true, seed: 30),
+                          BatchNormForwardCase(conv1.output, config: .keras, training: true, seed: 31)])
+    }
+
+    func testBatchNormInference() throws {
+        try assertParity([BatchNormForwardCase(odd, config: .keras, training: false, seed: 32),
+                          BatchNormForwardCase(conv1.output, config: .keras, training: false, seed: 33)])
+    }
+
+    func testBatchNormBackward() throws {
+        try assertParity([BatchNormBackwardCase(odd, seed: 34), BatchNormBackwardCase(conv1.output, seed: 35)])
+    }
+
+    func testDenseForward() throws {
+        try assertParity([DenseCase(batch: 5, inFeatures: 37, outFeatures: 3, backward: false, seed: 36),
+                          DenseCase(batch: 2, inFeatures: 33_280, outFeatures: 1, backward: false, seed: 37),
+                          DenseCase(batch: 3, inFeatures: 100, outFeatures: 10, backward: false, seed: 38)])
+    }
+
+    func testDenseBackward() throws {
+        try assertParity([DenseCase(batch: 5, inFeatures: 37, outFeatures: 3, backward: true, seed: 39),
+                          DenseCase(batch: 5, inFeatures: 37, outFeatures: 3, backward: true, withGradInput: false, seed: 40),
+                          DenseCase(batch: 2, inFeatures: 33_280, outFeatures: 1, backward: true, seed: 41)])
+    }
+
+    func testSigmoidBinaryCrossEntropy() throws {
+        try assertParity([LossCase(batch: 5, classes: 1, resultOffset: 3, seed: 42),
+                          LossCase(batch: 32, classes: 1, resultOffset: 0, seed: 43)])
+    }
+
+    func testSoftmaxCrossEntropy() throws {
+        try assertParity([LossCase(batch: 5, classes: 10, resultOffset: 2, seed: 44),
+                          LossCase(batch: 3, classes: 2, resultOffset: 0, seed: 45)])
+    }
+
+    /// Large logits (±160) must give finite, accurate losses and probabilities of exactly 0 or 1.
+    func testLossesStayFiniteForLargeLogits() throws {
+        let backend = try OpenCLTestBackend.shared()
+        let z = try backend.makeBuffer([160, -160, 0], label: "z"), y = try backend.makeBuffer([0, 0, 1], label: "y")
+        let g = try backend.makeBuffer(count: 3, label: "g"), l = try backend.makeBuffer(count: 3, label: "l")
+        let p = try backend.makeBuffer(count: 3, label: "p")
+        try backend.sigmoidBinaryCrossEntropy(logits: z, labels: y, batch: 3, gradLogits: g, losses: l,
+                                              probabilities: p, resultOffset: 0)
+        let losses = try backend.read(l, offset: 0, count: 3)
+        XCTAssertEqual(losses[0], 160, accuracy: 1e-4)
+        XCTAssertEqual(losses[1], 0, accuracy: 1e-30)
+        XCTAssertEqual(losses[2], Float(log(2.0)), accuracy: 1e-7)
+        XCTAssertEqual(try backend.read(p, offset: 0, count: 3), [1, 0, 0.5])
+    }
+
+    func testAdamKerasAndPyTorchEpsilon() throws {
+        try assertParity([AdamCase(count: 1001, step: 1, placement: .keras, seed: 46),
+                          AdamCase(count: 1001, step: 5, placement: .keras, seed: 47),
+                          AdamCase(count: 777, step: 1, placement: .pytorch, seed: 48),
+                          AdamCase(count: 777, step: 9, placement: .pytorch, seed: 49)])
+    }
+
+    func testGatherRows() throws {
+        try assertParity([GatherRowsCase(sourceRows: 7, rowLength: 13, rows: 5, indexOffset: 2, seed: 50),
+                          GatherRowsCase(sourceRows: 6, rowLength: 64 * 173, rows: 2, indexOffset: 0, seed: 51)])
+    }
+
+    /// A shape mismatch is an error naming the buffer, not a write past its end.
+    func testUndersizedBufferIsRejected() throws {
+        let backend = try OpenCLTestBackend.shared()
+        let x = try backend.makeBuffer(count: 10, label: "tiny input")
+        let y = try backend.makeBuffer(count: 10, label: "y")
+        XCTAssertThrowsError(try backend.maxPoolForward(input: x, output: y, shape: PoolShape(input: odd))) { error in
+            XCTAssertTrue("\(error)".contains("tiny input"), "\(error)")
+        }
+    }
+
+    /// The check's case list covers every op of the protocol (the rows `gcnn check` prints).
+    func testCheckCoversEveryOp() {
+        let ops = Set(BackendCheckCases.awkward().map(\.op))
+        for op in ["conv2d forward + ReLU", "conv2d forward", "conv2d backward data", "conv2d backward weights",
+                   "relu backward", "maxpool forward", "maxpool backward", "batchnorm training forward",
+                   "batchnorm inference", "batchnorm backward", "dense forward", "dense backward", "sigmoid + BCE",
+                   "softmax + CE", "adam (keras ε)", "adam (pytorch ε)", "gather rows"] {
+            XCTAssertTrue(ops.contains(op), "gcnn check does not cover \(op)")
+        }
+    }
+}

@@ -1,0 +1,200 @@
+import Model
+import XCTest
+
+/// Finite-difference checks of every backward op of `ReferenceBackend` on small odd shapes.
+///
+/// Steps and tolerances (criterion: max |analytic − numerical| ≤ rtol·max |numerical|):
+/// - ops linear in the probed tensor (conv and dense in input, weight and bias; BatchNorm in γ and β;
+///   max pool with well-separated values): h = 0.5, where central differences are exact up to the
+///   float32 rounding of the op's outputs (≈ 6e-8 relative each): rtol 1e-5;
+/// - nonlinear (conv + fused ReLU, BatchNorm in its input, both losses): h = 1e-2, truncation error
+///   h²/6·|f‴| ≈ 2e-5 and float32 noise ≈ 1e-6/2h ≈ 5e-5 of the gradient's scale: rtol 1e-3.
+final class ReferenceGradientTests: XCTestCase {
+    let backend = ReferenceBackend()
+
+    private func buffer(_ values: [Float], _ label: String = "test") throws -> ReferenceBuffer {
+        try backend.makeBuffer(values, label: label)
+    }
+
+    func testConv2DGradientsMatchFiniteDifferences() throws {
+        for (input, outC, k) in [(Shape4(n: 3, c: 2, h: 7, w: 9), 3, 5), (Shape4(n: 2, c: 3, h: 6, w: 5), 2, 3)] {
+            let shape = Conv2DShape(input: input, outChannels: outC, kernel: k)
+            var rng = RandomGenerator(seed: 1)
+            let x = randomValues(input.count, -1, 1, &rng)
+            let w = randomValues(shape.weightCount, -0.5, 0.5, &rng)
+            let b = randomValues(outC, -0.5, 0.5, &rng)
+            let r = randomValues(shape.output.count, -1, 1, &rng)
+
+            func loss(_ x: [Float], _ w: [Float], _ b: [Float]) throws -> Double {
+                let out = try backend.makeBuffer(count: shape.output.count, label: "out")
+                try backend.conv2dForward(input: buffer(x), weight: buffer(w), bias: buffer(b), output: out,
+                                          shape: shape, relu: false)
+                return weightedSum(out.values, r)
+            }
+            let gradInput = try backend.makeBuffer(count: input.count, label: "gx")
+            let gradWeight = try backend.makeBuffer(count: shape.weightCount, label: "gw")
+            let gradBias = try backend.makeBuffer(count: outC, label: "gb")
+            try backend.conv2dBackwardData(gradOutput: buffer(r), weight: buffer(w), gradInput: gradInput, shape: shape)
+            try backend.conv2dBackwardWeights(input: buffer(x), gradOutput: buffer(r), gradWeight: gradWeight,
+                                              gradBias: gradBias, shape: shape)
+            assertGradient("conv \(shape) input", analytic: gradInput.values,
+                           numerical: try numericalGradient(of: x, step: 0.5) { try loss($0, w, b) }, rtol: 1e-5)
+            assertGradient("conv \(shape) weight", analytic: gradWeight.values,
+                           numerical: try numericalGradient(of: w, step: 0.5) { try loss(x, $0, b) }, rtol: 1e-5)
+            assertGradient("conv \(shape) bias", analytic: gradBias.values,
+                           numerical: try numericalGradient(of: b, step: 0.5) { try loss(x, w, $0) }, rtol: 1e-5)
+        }
+    }
+
+    func testFusedReLUGradientMatchesFiniteDifferences() throws {
+        let shape = Conv2DShape(input: Shape4(n: 3, c: 2, h: 7, w: 9), outChannels: 3, kernel: 5)
+        var rng = RandomGenerator(seed: 2)
+        let x = randomValues(shape.input.count, -1, 1, &rng)
+        let w = try buffer(randomValues(shape.weightCount, -0.5, 0.5, &rng))
+        let b = try buffer(randomValues(3, -0.2, 0.2, &rng))
+        let r = randomValues(shape.output.count, -1, 1, &rng)
+        let out = try backend.makeBuffer(count: shape.output.count, label: "out")
+        func loss(_ x: [Float]) throws -> Double {
+            try backend.conv2dForward(input: buffer(x), weight: w, bias: b, output: out, shape: shape, relu: true)
+            return weightedSum(out.values, r)
+        }
+        _ = try loss(x)
+        let active = out.values.filter { $0 > 0 }.count
+        XCTAssert(active > 20 && active < shape.output.count - 20, "ReLU should cut part of the outputs: \(active) active")
+        XCTAssertTrue(out.values.allSatisfy { $0 >= 0 })
+        let gradient = try buffer(r)
+        try backend.reluBackward(output: out, gradient: gradient, count: shape.output.count)
+        let gradInput = try backend.makeBuffer(count: shape.input.count, label: "gx")
+        try backend.conv2dBackwardData(gradOutput: gradient, weight: w, gradInput: gradInput, shape: shape)
+        assertGradient("conv+ReLU input", analytic: gradInput.values,
+                       numerical: try numericalGradient(of: x, step: 1e-2, loss: loss), rtol: 1e-3)
+    }
+
+    func testMaxPoolGradientMatchesFiniteDifferences() throws {
+        let shape = PoolShape(input: Shape4(n: 3, c: 2, h: 7, w: 9))
+        var rng = RandomGenerator(seed: 3)
+        // Distinct values 0.1·k: a probe of ±0.04 cannot change which element of a window is largest.
+        var ranks = Array(0..<shape.input.count)
+        rng.shuffle(&ranks)
+        let x = ranks.map { Float($0) * 0.1 }
+        let r = randomValues(shape.output.count, -1, 1, &rng)
+        let out = try backend.makeBuffer(count: shape.output.count, label: "out")
+        func loss(_ x: [Float]) throws -> Double {
+            try backend.maxPoolForward(input: buffer(x), output: out, shape: shape)
+            return weightedSum(out.values, r)
+        }
+        let gradInput = try backend.makeBuffer(count: shape.input.count, label: "gx")
+        try backend.maxPoolBackward(input: buffer(x), gradOutput: buffer(r), gradInput: gradInput, shape: shape)
+        assertGradient("maxpool input", analytic: gradInput.values,
+                       numerical: try numericalGradient(of: x, step: 0.04, loss: loss), rtol: 1e-5)
+        // The dropped last row (6) and column (8) of each 7×9 plane get exactly 0.
+        let g = gradInput.values
+        for plane in 0..<shape.input.n * shape.input.c {
+            for x in 0..<9 { XCTAssertEqual(g[plane * 63 + 6 * 9 + x], 0) }
+            for y in 0..<7 { XCTAssertEqual(g[plane * 63 + y * 9 + 8], 0) }
+        }
+    }
+
+    func testBatchNormGradientsMatchFiniteDifferences() throws {
+        let shape = Shape4(n: 3, c: 2, h: 7, w: 9)
+        var rng = RandomGenerator(seed: 4)
+        let x = randomValues(shape.count, -1.5, 2.5, &rng)
+        let gamma = randomValues(2, 0.5, 1.5, &rng), beta = randomValues(2, -0.5, 0.5, &rng)
+        let r = randomValues(shape.count, -1, 1, &rng)
+        let saveMean = try backend.makeBuffer(count: 2, label: "mean")
+        let saveInvStd = try backend.makeBuffer(count: 2, label: "invstd")
+        func loss(_ x: [Float], _ gamma: [Float], _ beta: [Float]) throws -> Double {
+            let out = try backend.makeBuffer(count: shape.count, label: "out")
+            try backend.batchNormTrainingForward(
+                input: buffer(x), output: out, gamma: buffer(gamma), beta: buffer(beta),
+                runningMean: buffer([0, 0]), runningVariance: buffer([1, 1]), saveMean: saveMean,
+                saveInvStd: saveInvStd, shape: shape, config: .keras)
+            return weightedSum(out.values, r)
+        }
+        _ = try loss(x, gamma, beta)
+        let gradInput = try backend.makeBuffer(count: shape.count, label: "gx")
+        let gradGamma = try backend.makeBuffer(count: 2, label: "gg")
+        let gradBeta = try backend.makeBuffer(count: 2, label: "gb")
+        try backend.batchNormBackward(input: buffer(x), gradOutput: buffer(r), gamma: buffer(gamma),
+                                      saveMean: saveMean, saveInvStd: saveInvStd, gradInput: gradInput,
+                                      gradGamma: gradGamma, gradBeta: gradBeta, shape: shape)
+        assertGradient("batchnorm input", analytic: gradInput.values,
+                       numerical: try numericalGradient(of: x, step: 1e-2) { try loss($0, gamma, beta) }, rtol: 1e-3)
+        assertGradient("batchnorm gamma", analytic: gradGamma.values,
+                       numerical: try numericalGradient(of: gamma, step: 0.5) { try loss(x, $0, beta) }, rtol: 1e-5)
+        assertGradient("batchnorm beta", analytic: gradBeta.values,
+                       numerical: try numericalGradient(of: beta, step: 0.5) { try loss(x, gamma, $0) }, rtol: 1e-5)
+    }
+
+    func testDenseGradientsMatchFiniteDifferences() throws {
+        let (batch, inFeatures, outFeatures) = (3, 11, 4)
+        var rng = RandomGenerator(seed: 5)
+        let x = randomValues(batch * inFeatures, -1, 1, &rng)
+        let w = randomValues(outFeatures * inFeatures, -0.5, 0.5, &rng)
+        let b = randomValues(outFeatures, -0.5, 0.5, &rng)
+        let r = randomValues(batch * outFeatures, -1, 1, &rng)
+        func loss(_ x: [Float], _ w: [Float], _ b: [Float]) throws -> Double {
+            let out = try backend.makeBuffer(count: batch * outFeatures, label: "out")
+            try backend.denseForward(input: buffer(x), weight: buffer(w), bias: buffer(b), output: out,
+                                     batch: batch, inFeatures: inFeatures, outFeatures: outFeatures)
+            return weightedSum(out.values, r)
+        }
+        let gradInput = try backend.makeBuffer(count: x.count, label: "gx")
+        let gradWeight = try backend.makeBuffer(count: w.count, label: "gw")
+        let gradBias = try backend.makeBuffer(count: b.count, label: "gb")
+        try backend.denseBackward(input: buffer(x), weight: buffer(w), gradOutput: buffer(r), gradInput: gradInput,
+                                  gradWeight: gradWeight, gradBias: gradBias, batch: batch,
+                                  inFeatures: inFeatures, outFeatures: outFeatures)
+        assertGradient("dense input", analytic: gradInput.values,
+                       numerical: try numericalGradient(of: x, step: 0.5) { try loss($0, w, b) }, rtol: 1e-5)
+        assertGradient("dense weight", analytic: gradWeight.values,
+                       numerical: try numericalGradient(of: w, step: 0.5) { try loss(x, $0, b) }, rtol: 1e-5)
+        assertGradient("dense bias", analytic: gradBias.values,
+                       numerical: try numericalGradient(of: b, step: 0.5) { try loss(x, w, $0) }, rtol: 1e-5)
+
+        // Without gradInput the parameter gradients are the same.
+        let gradWeight2 = try backend.makeBuffer(count: w.count, label: "gw2")
+        let gradBias2 = try backend.makeBuffer(count: b.count, label: "gb2")
+        try backend.denseBackward(input: buffer(x), weight: buffer(w), gradOutput: buffer(r), gradInput: nil,
+                                  gradWeight: gradWeight2, gradBias: gradBias2, batch: batch,
+                                  inFeatures: inFeatures, outFeatures: outFeatures)
+        XCTAssertEqual(gradWeight2.values, gradWeight.values)
+        XCTAssertEqual(gradBias2.values, gradBias.values)
+    }
+
+    func testSigmoidBinaryCrossEntropyGradientMatchesFiniteDifferences() throws {
+        let logits: [Float] = [-3.2, -0.7, 0.05, 1.9, 4.5]
+        let labels = try buffer([0, 1, 0, 1, 1])
+        let batch = logits.count
+        let losses = try backend.makeBuffer(count: batch + 2, label: "losses")
+        let probabilities = try backend.makeBuffer(count: batch + 2, label: "p")
+        let gradLogits = try backend.makeBuffer(count: batch, label: "gz")
+        func loss(_ z: [Float]) throws -> Double {
+            try backend.sigmoidBinaryCrossEntropy(logits: buffer(z), labels: labels, batch: batch, gradLogits: gradLogits,
+                                                  losses: losses, probabilities: probabilities, resultOffset: 2)
+            return losses.values[2...].reduce(0.0) { $0 + Double($1) } / Double(batch)
+        }
+        let numerical = try numericalGradient(of: logits, step: 1e-2, loss: loss)
+        _ = try loss(logits)
+        assertGradient("sigmoid BCE logits", analytic: gradLogits.values, numerical: numerical, rtol: 1e-3)
+    }
+
+    func testSoftmaxCrossEntropyGradientMatchesFiniteDifferences() throws {
+        let (batch, classes) = (4, 5)
+        var rng = RandomGenerator(seed: 6)
+        let logits = randomValues(batch * classes, -3, 3, &rng)
+        let labels = try buffer([4, 0, 2, 2])
+        let losses = try backend.makeBuffer(count: batch + 1, label: "losses")
+        let probabilities = try backend.makeBuffer(count: (batch + 1) * classes, label: "p")
+        let gradLogits = try backend.makeBuffer(count: batch * classes, label: "gz")
+        func loss(_ z: [Float]) throws -> Double {
+            try backend.softmaxCrossEntropy(logits: buffer(z), labels: labels, batch: batch, classes: classes,
+                                            gradLogits: gradLogits, losses: losses, probabilities: probabilities,
+                                            resultOffset: 1)
+            return losses.values[1...].reduce(0.0) { $0 + Double($1) } / Double(batch)
+        }
+        let numerical = try numericalGradient(of: logits, step: 1e-2, loss: loss)
+        _ = try loss(logits)
+        assertGradient("softmax CE logits", analytic: gradLogits.values, numerical: numerical, rtol: 1e-3)
+    }
+}
