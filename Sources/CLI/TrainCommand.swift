@@ -22,6 +22,10 @@ struct TrainCommand: ParsableCommand {
     var data: String?
     @Option(name: .customLong("synthetic-tracks"), help: "Tracks per genre of the built-in corpus (when no --data).")
     var syntheticTracks: Int = 100
+    @Option(name: .customLong("clip-seconds"), help: "Clip length in seconds (the paper: 2, giving 64×173 log-mels).")
+    var clipSeconds: Double = 2
+    @Option(name: .customLong("clips-per-track"), help: "Non-overlapping clips taken from each track.")
+    var clipsPerTrack: Int = 8
     @Option(help: "Epochs to train (with --resume: the total, counting finished ones).")
     var epochs: Int = 2
     @Option(name: .customLong("batch-size"), help: "Clips per batch.")
@@ -43,10 +47,12 @@ struct TrainCommand: ParsableCommand {
 
     func run() throws {
         let reporter = TrainingReporter(json: json)
-        let request = TrainingRequest(task: task, device: device, data: data.map { URL(fileURLWithPath: $0) }, epochs: epochs,
+        var request = TrainingRequest(task: task, device: device, data: data.map { URL(fileURLWithPath: $0) }, epochs: epochs,
                                       batchSize: batchSize, learningRate: lr, seed: seed, split: split,
                                       valFraction: valFraction, out: out.map { URL(fileURLWithPath: $0) }, resume: resume,
                                       syntheticTracksPerGenre: syntheticTracks)
+        request.clipSeconds = clipSeconds
+        request.clipsPerTrack = clipsPerTrack
         do {
             _ = try TrainingSession.run(request, events: reporter.events)
         } catch {

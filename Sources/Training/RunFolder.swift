@@ -60,10 +60,11 @@ public struct RunFolder {
 
     /// Writes everything an epoch produced: training state first (what `--resume` reads), then the
     /// PyTorch checkpoint, the metrics and the pictures.
-    public func saveEpoch(state: TrainingState, config: PaperCNNConfig, labels: [String], task: String) throws {
+    public func saveEpoch(state: TrainingState, config: PaperCNNConfig, labels: [String], task: String,
+                          metadata: [String: String] = [:]) throws {
         try state.write(to: stateURL)
         try ModelCheckpoint.write(state.parameters, config: config, labels: labels,
-                                  extraMetadata: ["epochs": String(state.epochsDone), "task": task], to: modelURL)
+                                  extraMetadata: metadata.merging(["epochs": String(state.epochsDone), "task": task]) { $1 }, to: modelURL)
         let lines = state.history.map(\.jsonLine).joined(separator: "\n") + "\n"
         try AtomicFile.write(Data(lines.utf8), to: metricsURL)
         if let last = state.history.last {

@@ -89,7 +89,8 @@ public enum TrainingRun {
             parameters = try network.parameters()
             let state = TrainingState(epochsDone: epoch, parameters: parameters, adam: try network.adamState(),
                                       rng: rng.state, history: history)
-            try folder.saveEpoch(state: state, config: job.network, labels: job.labels, task: job.task)
+            try folder.saveEpoch(state: state, config: job.network, labels: job.labels, task: job.task,
+                                 metadata: ["clip_seconds": job.features["clipSeconds"] ?? "2"])
             events.epoch(record)
         }
         return TrainingOutcome(history: history, parameters: parameters, folder: folder)

@@ -21,6 +21,9 @@ public struct TrainingRequest: Sendable {
     public var cacheDir: URL
     /// Tracks per genre of the built-in corpus.
     public var syntheticTracksPerGenre: Int
+    /// Clip length and clips per track (the paper: 2 s, 8).
+    public var clipSeconds: Double = 2
+    public var clipsPerTrack: Int = 8
 
     public init(task: String, device: String = "gpu", data: URL? = nil, epochs: Int = 2, batchSize: Int = 32,
                 learningRate: Float = 1e-3, seed: UInt64 = 0, split: String = "stratified", valFraction: Double = 0.3,
@@ -72,22 +75,12 @@ public enum TrainingSession {
         guard request.batchSize >= 1 else { throw TrainingRequestError.invalid("--batch-size must be at least 1") }
         guard request.learningRate > 0, request.learningRate.isFinite else { throw TrainingRequestError.invalid("--lr must be positive") }
 
-        let dataDescription: String
-        let root: URL
-        if let data = request.data {
-            root = data
-            dataDescription = data.standardizedFileURL.path
-        } else {
-            // The built-in corpus is always seed 0, 30-s tracks: `--seed` varies the training, not the data.
-            let tracks = request.syntheticTracksPerGenre
-            root = try SyntheticCorpus.ensureGenerated(at: request.cacheDir, tracksPerGenre: tracks, seed: 0, seconds: 30)
-            dataDescription = "synthetic:0:\(tracks)x30s"
-        }
-        let dataset = try GenreDataset.scan(root.path)
-        let parameters = FeatureParameters.paper
-        let features = try FeatureCache.load(dataset: dataset, parameters: parameters,
-                                             cacheDir: request.cacheDir.appendingPathComponent("features"), log: notice)
-        let taskData = try TaskDataset(task: task, features: features, root: dataset.root)
+        var parameters = FeatureParameters.paper
+        parameters.clipSeconds = request.clipSeconds
+        parameters.clipsPerTrack = request.clipsPerTrack
+        let (taskData, dataDescription) = try loadTaskDataset(task: task, data: request.data, cacheDir: request.cacheDir,
+                                                             syntheticTracksPerGenre: request.syntheticTracksPerGenre,
+                                                             parameters: parameters, notice: notice)
         var splitRNG = RandomGenerator(seed: splitSeed(request.seed))
         let division = try DatasetSplit.make(taskData.origins, protocol: split, valFraction: request.valFraction, rng: &splitRNG)
 
@@ -98,6 +91,26 @@ public enum TrainingSession {
                            train: taskData.clips.subset(division.train), validation: taskData.clips.subset(division.validation),
                            split: split, valFraction: request.valFraction, seed: request.seed, epochs: request.epochs,
                            network: network, features: recorded(parameters), out: out, resume: request.resume)
+    }
+
+    /// The clips of `task` from `data` (a GTZAN-layout folder) or, when nil, from the built-in synthetic
+    /// corpus (generated once into `cacheDir`), with features from the cache; and how to name the data.
+    public static func loadTaskDataset(task: GenreTask, data: URL?, cacheDir: URL, syntheticTracksPerGenre: Int,
+                                       parameters: FeatureParameters, notice: (String) -> Void) throws -> (TaskDataset, String) {
+        let dataDescription: String
+        let root: URL
+        if let data {
+            root = data
+            dataDescription = data.standardizedFileURL.path
+        } else {
+            // The built-in corpus is always seed 0, 30-s tracks: `--seed` varies the training, not the data.
+            root = try SyntheticCorpus.ensureGenerated(at: cacheDir, tracksPerGenre: syntheticTracksPerGenre, seed: 0, seconds: 30)
+            dataDescription = "synthetic:0:\(syntheticTracksPerGenre)x30s"
+        }
+        let dataset = try GenreDataset.scan(root.path)
+        let features = try FeatureCache.load(dataset: dataset, parameters: parameters,
+                                             cacheDir: cacheDir.appendingPathComponent("features"), log: notice)
+        return (try TaskDataset(task: task, features: features, root: dataset.root), dataDescription)
     }
 
     /// Prepares and runs `request` on its device.
