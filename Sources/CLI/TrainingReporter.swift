@@ -12,11 +12,12 @@ final class TrainingReporter {
 
     init(json: Bool) { self.json = json }
 
+    /// Closures that print this run; they keep the reporter alive.
     var events: TrainingEvents {
         var e = TrainingEvents()
-        e.notice = { [weak self] line in self?.finishLine(); printError(line) }
-        e.batch = { [weak self] epoch, done, total, runningLoss in self?.batch(epoch: epoch, done: done, total: total, runningLoss: runningLoss) }
-        e.epoch = { [weak self] record in self?.epoch(record) }
+        e.notice = { line in self.finishLine(); printError(line) }
+        e.batch = { epoch, done, total, runningLoss in self.batch(epoch: epoch, done: done, total: total, runningLoss: runningLoss) }
+        e.epoch = { record in self.epoch(record) }
         return e
     }
 
