@@ -33,7 +33,9 @@ enum Arrangement {
         let ctx = Context(plan: plan, seconds: seconds, spans: spans)
         if let groove = plan.groove, let kind = plan.kit {
             var kitRNG = rng.fork()
-            let kit = DrumKit(kind: kind, rng: &kitRNG)
+            let used = Set(groove.pattern(variant: plan.grooveVariant).lanes.map(\.0))
+                .union([.kick, .snare, .crash, .tomHigh, .tomLow])
+            let kit = DrumKit(kind: kind, voices: used, rng: &kitRNG)
             let drummer = Drummer(groove: groove, kit: kit, variant: plan.grooveVariant,
                                   phrase: kitRNG.pick([4, 8]), crashes: plan.genre != .reggae,
                                   fills: kitRNG.chance(0.7), velocityJitter: plan.timeline.humanize > 0.004 ? 0.1 : 0.03)
@@ -125,7 +127,7 @@ enum Arrangement {
                                                        glideFrom: -0.4, glideTime: 0.04)
 
     private static let synthPad = Instruments.SustainTone(shape: .saw, attack: 0.25, decay: 0.3, sustain: 0.8,
-                                                          release: 0.35, vibratoDepth: 0, unison: 3, detuneCents: 12)
+                                                          release: 0.35, vibratoDepth: 0, unison: 2, detuneCents: 10)
 
     // MARK: Blues
 
@@ -237,9 +239,11 @@ enum Arrangement {
         let rate = v.uniform(0.04, 0.12), depth = Float(v.uniform(0.2, 0.5)), phase = v.uniform(0, 6.28)
         for bus in [\Buses.pad, \Buses.keys, \Buses.lead] {
             b[keyPath: bus].withUnsafeMutableBufferPointer { p in
-                for i in 0..<p.count {
+                var i = 0
+                while i < p.count {
                     let g = 1 - depth * Float(0.5 + 0.5 * sin(2 * Double.pi * rate * Double(i) / sr + phase))
-                    p[i] *= g
+                    let end = min(p.count, i + 256)
+                    while i < end { p[i] *= g; i += 1 }
                 }
             }
         }
@@ -420,6 +424,8 @@ enum Arrangement {
 
     private static func jazz(_ c: Context, _ b: inout Buses, _ rng: inout SynthRandom) {
         var r = rng.fork()
+        // Brushes, a small kit and a warm room: the cymbals sit low and dark.
+        lowpass(&b.drums, r.uniform(4000, 7000))
         let tone = Instruments.PluckTone(t60: 0.9, brightness: r.uniform(700, 1300), release: 0.06, pickPosition: 0.3)
         for n in bassLine(c, low: 28 + r.int(0...5), &r) { Instruments.pluck(n, tone: tone, into: &b.bass, rng: &r) }
         var k = rng.fork()
@@ -477,8 +483,9 @@ enum Arrangement {
                     if ch == "." { continue }
                     let t = c.timeline.humanTime(span.startBeat + Double(s) / 4, rng: &g) + shift
                     if ch == "X" {
+                        // An accent rings through the rests after it; chugs cut it (palm mute).
                         var end = s + 1
-                        while end < Int(span.beats * 4) && riff[end % riff.count] != "X" { end += 1 }
+                        while end < Int(span.beats * 4) && riff[end % riff.count] == "." { end += 1 }
                         let d = Double(end - s) / 4 * c.timeline.secondsPerBeat
                         for p in [r, r + 7, r + 12] {
                             Instruments.pluck(Note(start: t, duration: d, pitch: Double(p) + detune, velocity: 0.9),

@@ -26,14 +26,17 @@ struct DrumKit {
     let kind: DrumKitKind
     private var shots: [[Float]]
 
-    init(kind: DrumKitKind, rng: inout SynthRandom) {
+    /// Synthesises the one-shots of `voices` (the others stay silent) for a kit of `kind`.
+    init(kind: DrumKitKind, voices: Set<DrumVoice> = Set(DrumVoice.allCases), rng: inout SynthRandom) {
         self.kind = kind
         shots = Array(repeating: [], count: DrumVoice.allCases.count)
         let v = rng.uniform(0.85, 1.18)  // per-track overall tuning
         let machine = kind == .machine808 || kind == .machine909
         for voice in DrumVoice.allCases {
-            var r = rng.fork()
-            shots[voice.rawValue] = DrumKit.render(voice, kind: kind, tune: v, machine: machine, rng: &r)
+            var r = rng.fork()  // forked for every voice, so a voice's sound does not depend on the set
+            if voices.contains(voice) {
+                shots[voice.rawValue] = DrumKit.render(voice, kind: kind, tune: v, machine: machine, rng: &r)
+            }
         }
     }
 
@@ -105,19 +108,24 @@ struct DrumKit {
     /// A membrane: sine body with a downward pitch sweep, noise and a beater click.
     private static func drum(body f: Double, sweep: Double, bodyDecay: Double, noise: Float, click: Float,
                              rng: inout SynthRandom) -> [Float] {
-        let n = Int((bodyDecay * 5 + 0.02) * sr)
+        let n = Int((min(bodyDecay * 5, 2.5) + 0.02) * sr)
         var out = [Float](repeating: 0, count: n)
         var phase = 0.0
         var noiseLP = OnePole(cutoff: 2500)
         var clickHP = Biquad.highpass(1500)
+        var sweepEnv = sweep, bodyEnv = 1.0, noiseEnv: Float = 1
+        let sine = Wavetables.shared.table(.sine, for: 1)
+        let sweepMul = exp(-1 / (0.035 * sr)), bodyMul = exp(-1 / (bodyDecay * sr))
+        let noiseMul = Float(exp(-1 / (0.04 * sr)))
+        let clickN = Int(0.006 * sr)
         for i in 0..<n {
-            let t = Double(i) / sr
-            let freq = f * (1 + sweep * exp(-t / 0.035))
-            phase += freq / sr
-            var y = Float(sin(2 * Double.pi * phase) * exp(-t / bodyDecay))
-            y += noise * noiseLP.lowpass(rng.noise()) * Float(exp(-t / 0.04))
-            if t < 0.006 { y += click * clickHP.tick(rng.noise()) * Float(1 - t / 0.006) }
+            phase += f * (1 + sweepEnv) / sr
+            if phase >= 1 { phase -= 1 }
+            var y = sine.withUnsafeBufferPointer { Float(bodyEnv) * TableOscillator.read($0.baseAddress!, Float(phase)) }
+            y += noise * noiseLP.lowpass(rng.noise()) * noiseEnv
+            if i < clickN { y += click * clickHP.tick(rng.noise()) * (1 - Float(i) / Float(clickN)) }
             out[i] = y
+            sweepEnv *= sweepMul; bodyEnv *= bodyMul; noiseEnv *= noiseMul
         }
         return normalised(out)
     }
@@ -128,12 +136,20 @@ struct DrumKit {
         var out = [Float](repeating: 0, count: n)
         var band = Biquad.bandpass(noiseBand, q: 0.5)
         var hp = Biquad.highpass(800)
-        for i in 0..<n {
-            let t = Double(i) / sr
-            let body = 0.6 * sin(2 * Double.pi * tone * t) + 0.4 * sin(2 * Double.pi * tone * 1.72 * t)
-            var y = Float(body * exp(-t / toneDecay))
-            y += snappy * hp.tick(band.tick(rng.noise())) * 1.8 * Float(exp(-t / noiseDecay))
-            out[i] = y
+        let sine = Wavetables.shared.table(.sine, for: 1)
+        var p1: Float = 0, p2: Float = 0
+        let i1 = Float(tone / sr), i2 = Float(tone * 1.72 / sr)
+        var toneEnv: Float = 1, noiseEnv: Float = 1
+        let toneMul = Float(exp(-1 / (toneDecay * sr))), noiseMul = Float(exp(-1 / (noiseDecay * sr)))
+        sine.withUnsafeBufferPointer { t in
+            let tp = t.baseAddress!
+            for i in 0..<n {
+                let body = 0.6 * TableOscillator.read(tp, p1) + 0.4 * TableOscillator.read(tp, p2)
+                p1 += i1; if p1 >= 1 { p1 -= 1 }
+                p2 += i2; if p2 >= 1 { p2 -= 1 }
+                out[i] = body * toneEnv + snappy * hp.tick(band.tick(rng.noise())) * 1.8 * noiseEnv
+                toneEnv *= toneMul; noiseEnv *= noiseMul
+            }
         }
         return normalised(out)
     }
@@ -161,19 +177,27 @@ struct DrumKit {
         var hp1 = Biquad.highpass(highpass, q: 0.9), hp2 = Biquad.highpass(highpass, q: 0.6)
         var phases = ratios.map { _ in rng.uniform() }
         let incs = ratios.map { base * $0 / sr }
-        let bellF = base * 5.3
+        let bellInc = base * 5.3 / sr
+        var bellPhase = 0.0
+        var env: Float = 1, bellEnv: Float = bell * 0.5
+        let envMul = Float(exp(-1 / (decay * sr))), bellMul = Float(exp(-1 / (decay * 0.5 * sr)))
+        let rampN = Int(0.002 * sr)
         for i in 0..<n {
-            let t = Double(i) / sr
             var s: Float = 0
             for k in 0..<6 {
                 phases[k] += incs[k]; if phases[k] >= 1 { phases[k] -= 1 }
                 s += phases[k] < 0.5 ? 1 : -1
             }
             s = s / 6 + noise * rng.noise()
-            var y = hp2.tick(hp1.tick(s)) * Float(exp(-t / decay))
-            if t < 0.002 { y *= Float(t / 0.002) }
-            if bell > 0 { y += bell * Float(sin(2 * Double.pi * bellF * t) * exp(-t / (decay * 0.5))) * 0.5 }
+            var y = hp2.tick(hp1.tick(s)) * env
+            if i < rampN { y *= Float(i) / Float(rampN) }
+            if bell > 0 {
+                y += bellEnv * Float(sin(2 * Double.pi * bellPhase))
+                bellPhase += bellInc; if bellPhase >= 1 { bellPhase -= 1 }
+                bellEnv *= bellMul
+            }
             out[i] = y
+            env *= envMul
         }
         return normalised(out)
     }

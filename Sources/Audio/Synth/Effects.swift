@@ -12,10 +12,7 @@ enum Effects {
         buffer.withUnsafeMutableBufferPointer { b in
             let p = b.baseAddress!
             tighten.process(p, n)
-            for i in 0..<n { p[i] = min(max(p[i] * drive, -1), 1) }
-            cab.process(p, n)
-            presence.process(p, n)
-            for i in 0..<n { p[i] *= level }
+            for i in 0..<n { p[i] = level * cab.tick(presence.tick(min(max(p[i] * drive, -1), 1))) }
         }
     }
 
@@ -40,27 +37,34 @@ enum Effects {
         let allpassLengths = [556, 341].map { Int(Double($0) * sr / 44_100) }
         let feedback = Float(0.70 + 0.26 * size)
         let damp = Float(0.1 + 0.6 * damping)
-        var combs = combLengths.map { [Float](repeating: 0, count: $0) }
-        var allpasses = allpassLengths.map { [Float](repeating: 0, count: $0) }
+        // The four combs run in one pass (independent recursions: good instruction-level parallelism).
+        let totalComb = combLengths.reduce(0, +)
+        var lines = [Float](repeating: 0, count: totalComb + allpassLengths.reduce(0, +))
         var wetBuffer = [Float](repeating: 0, count: n)
+        let l0 = combLengths[0], l1 = combLengths[1], l2 = combLengths[2], l3 = combLengths[3]
         input.withUnsafeBufferPointer { inp in
             wetBuffer.withUnsafeMutableBufferPointer { w in
-                for c in 0..<combs.count {
-                    combs[c].withUnsafeMutableBufferPointer { line in
-                        let len = line.count
-                        var idx = 0, store: Float = 0
-                        for i in 0..<n {
-                            let y = line[idx]
-                            store = y * (1 - damp) + store * damp
-                            line[idx] = inp[i] * 0.25 + store * feedback
-                            w[i] += y
-                            idx += 1; if idx == len { idx = 0 }
-                        }
+                lines.withUnsafeMutableBufferPointer { lb in
+                    let c0 = lb.baseAddress!, c1 = c0 + l0, c2 = c1 + l1, c3 = c2 + l2
+                    var i0 = 0, i1 = 0, i2 = 0, i3 = 0
+                    var s0: Float = 0, s1: Float = 0, s2: Float = 0, s3: Float = 0
+                    let keep = 1 - damp
+                    for i in 0..<n {
+                        let x = inp[i] * 0.25
+                        let y0 = c0[i0], y1 = c1[i1], y2 = c2[i2], y3 = c3[i3]
+                        s0 = y0 * keep + s0 * damp; s1 = y1 * keep + s1 * damp
+                        s2 = y2 * keep + s2 * damp; s3 = y3 * keep + s3 * damp
+                        c0[i0] = x + s0 * feedback; c1[i1] = x + s1 * feedback
+                        c2[i2] = x + s2 * feedback; c3[i3] = x + s3 * feedback
+                        w[i] = (y0 + y1) + (y2 + y3)
+                        i0 += 1; if i0 == l0 { i0 = 0 }
+                        i1 += 1; if i1 == l1 { i1 = 0 }
+                        i2 += 1; if i2 == l2 { i2 = 0 }
+                        i3 += 1; if i3 == l3 { i3 = 0 }
                     }
-                }
-                for a in 0..<allpasses.count {
-                    allpasses[a].withUnsafeMutableBufferPointer { line in
-                        let len = line.count
+                    var base = lb.baseAddress! + totalComb
+                    for len in allpassLengths {
+                        let line = base
                         var idx = 0
                         for i in 0..<n {
                             let buf = line[idx]
@@ -69,6 +73,7 @@ enum Effects {
                             w[i] = buf - x
                             idx += 1; if idx == len { idx = 0 }
                         }
+                        base += len
                     }
                 }
             }
@@ -100,11 +105,13 @@ enum Effects {
 
     /// Side-chain style pumping: gain dips to `1 − depth` on each beat and recovers over the beat.
     static func pump(_ buffer: inout [Float], beatSamples: Double, depth: Float) {
+        let inc = 1 / beatSamples
+        var phase = 0.0
         buffer.withUnsafeMutableBufferPointer { b in
             for i in 0..<b.count {
-                let phase = Float(Double(i).truncatingRemainder(dividingBy: beatSamples) / beatSamples)
-                let g = 1 - depth * max(0, 1 - phase * 2.5)
+                let g = 1 - depth * max(0, 1 - Float(phase) * 2.5)
                 b[i] *= g
+                phase += inc; if phase >= 1 { phase -= 1 }
             }
         }
     }

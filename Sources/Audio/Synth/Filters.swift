@@ -63,6 +63,15 @@ struct Biquad {
         self.z2 = abs(z2) < 1e-20 ? 0 : z2
     }
 
+    /// Runs `first` then `second` over the buffer in one pass (their recursions overlap in the CPU).
+    static func processCascade(_ first: inout Biquad, _ second: inout Biquad, _ buffer: inout [Float]) {
+        var f = first, g = second
+        buffer.withUnsafeMutableBufferPointer { p in
+            for i in 0..<p.count { p[i] = g.tick(f.tick(p[i])) }
+        }
+        first = f; second = g
+    }
+
     mutating func process(_ buffer: inout [Float]) {
         let n = buffer.count
         buffer.withUnsafeMutableBufferPointer { process($0.baseAddress!, n) }

@@ -79,7 +79,7 @@ public struct GenreRecipe: Sendable {
                                humanize: 0.002...0.006, minorProbability: 1,
                                grooves: [(.metalDoubleKick, 0.7), (.metalBlast, 0.3)], kits: [(.metal, 1)],
                                harmony: .metal, bass: [(.metalChug, 1)], drive: 25...80,
-                               reverbWet: 0.05...0.2, roomSize: 0.3...0.7, masterDrive: 2.5...4, vocalProbability: 0.45)
+                               reverbWet: 0.05...0.2, roomSize: 0.3...0.7, masterDrive: 1.6...2.6, vocalProbability: 0.45)
         case .pop:
             return GenreRecipe(tempo: 88...130, meters: [4], swing: 0.5...0.54, swingSixteenths: true,
                                humanize: 0...0.004, minorProbability: 0,
@@ -145,7 +145,7 @@ struct TrackPlan {
         let bass = r.bass.isEmpty ? nil : rng.pick(r.bass.map(\.0), weights: r.bass.map(\.1))
         func db(_ lo: Double, _ hi: Double) -> Float { Float(pow(10, rng.uniform(lo, hi) / 20)) }
         let levels: [String: Float] = [
-            "drums": db(-3, 3), "bass": db(-4, 2), "guitar": db(-4, 2), "keys": db(-5, 1),
+            "drums": db(-3, 3) * (genre == .metal ? 1.6 : 1), "bass": db(-4, 2), "guitar": db(-4, 2), "keys": db(-5, 1),
             "pad": db(-6, 0), "lead": db(-5, 1), "vocal": db(-4, 2),
         ]
         return TrackPlan(

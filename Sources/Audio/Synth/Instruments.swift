@@ -103,8 +103,7 @@ enum Instruments {
         let bright = bank.table(tone.shape, for: f0 * 1.06)
         let dark = bank.table(tone.darkShape ?? tone.shape, for: f0 * 1.06)
         let hasDark = tone.darkShape != nil
-        let voices = max(1, tone.unison)
-        var oscs = (0..<voices).map { _ in TableOscillator(phase: Float(rng.uniform())) }
+        let voices = max(1, min(8, tone.unison))
         let detunes: [Double] = (0..<voices).map { v in
             voices == 1 ? 0 : tone.detuneCents * (2 * Double(v) / Double(voices - 1) - 1)
         }
@@ -114,58 +113,84 @@ enum Instruments {
         let vibInc = tone.vibratoRate / sr
         let amp = note.velocity / Float(voices).squareRoot()
         let sustainLevel = tone.sustain
+        let noiseLevel = tone.noise * 3
         var noiseLP = OnePole(cutoff: 3000)
-        // Pitch changes slowly: recompute increments every 32 samples.
+        var vibPhase = rng.uniform()
+        // Envelope value at sample i (piecewise linear ADSR; the release starts from the held level).
+        let heldLevel: Float = held < attackN ? Float(held) / Float(attackN)
+            : held < attackN + decayN ? 1 - (1 - sustainLevel) * Float(held - attackN) / Float(decayN) : sustainLevel
+        func envelope(_ i: Int) -> Float {
+            if i < held {
+                if i < attackN { return Float(i) / Float(attackN) }
+                if i < attackN + decayN { return 1 - (1 - sustainLevel) * Float(i - attackN) / Float(decayN) }
+                return sustainLevel
+            }
+            return heldLevel * max(0, 1 - Float(i - held) / Float(rel))
+        }
+        // Pitch and envelope change slowly: recompute them every 32 samples, interpolate the envelope.
         let block = 32
-        bright.withUnsafeBufferPointer { tb in
-            dark.withUnsafeBufferPointer { td in
-                bus.withUnsafeMutableBufferPointer { b in
-                    let out = b.baseAddress! + start
-                    let pb = tb.baseAddress!, pd = td.baseAddress!
-                    var incs = [Float](repeating: 0, count: voices)
-                    var vibPhase = rng.uniform()
-                    var env: Float = 0
-                    var releaseStart: Float = 0
-                    var i = 0
-                    while i < total {
-                        // Per block: vibrato and glide.
-                        let t = i
-                        let vibAmt = t < vibDelayN ? 0 : min(1, Double(t - vibDelayN) / (0.3 * sr))
-                        let vib = tone.vibratoDepth * vibAmt * sin(2 * Double.pi * vibPhase)
-                        vibPhase += vibInc * Double(block)
-                        let glide = t < glideN ? tone.glideFrom * (1 - Double(t) / Double(glideN)) : 0
-                        for v in 0..<voices {
-                            let f = f0 * pow(2, (vib + glide + detunes[v] / 100) / 12)
-                            incs[v] = Float(min(f, sr * 0.45) / sr)
-                        }
-                        let end = min(total, i + block)
-                        while i < end {
-                            // ADSR.
-                            if i < held {
-                                if i < attackN { env = Float(i) / Float(attackN) }
-                                else if i < attackN + decayN {
-                                    env = 1 - (1 - sustainLevel) * Float(i - attackN) / Float(decayN)
-                                } else { env = sustainLevel }
-                                releaseStart = env
-                            } else {
-                                env = releaseStart * (1 - Float(i - held) / Float(rel))
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * voices) { state in
+            let phases = state.baseAddress!, incs = state.baseAddress! + voices
+            for v in 0..<voices { phases[v] = Float(rng.uniform()) }
+            bright.withUnsafeBufferPointer { tb in
+                dark.withUnsafeBufferPointer { td in
+                    bus.withUnsafeMutableBufferPointer { b in
+                        let out = b.baseAddress! + start
+                        let pb = tb.baseAddress!, pd = td.baseAddress!
+                        var i = 0
+                        while i < total {
+                            let vibAmt = i < vibDelayN ? 0 : min(1, Double(i - vibDelayN) / (0.3 * sr))
+                            let vib = tone.vibratoDepth * vibAmt * sin(2 * Double.pi * vibPhase)
+                            vibPhase += vibInc * Double(block)
+                            let glide = i < glideN ? tone.glideFrom * (1 - Double(i) / Double(glideN)) : 0
+                            for v in 0..<voices {
+                                let f = f0 * pow(2, (vib + glide + detunes[v] / 100) / 12)
+                                incs[v] = Float(min(f, sr * 0.45) / sr)
                             }
-                            var s: Float = 0
+                            let end = min(total, i + block)
+                            var env = envelope(i)
+                            let step = (envelope(end) - env) / Float(end - i)
                             if hasDark {
-                                let mixB = min(1, env * env)
-                                for v in 0..<voices {
-                                    let ph = oscs[v].phase
-                                    let a = TableOscillator.read(pb, ph), c = TableOscillator.read(pd, ph)
-                                    s += c + mixB * (a - c)
-                                    var p = ph + incs[v]; if p >= 1 { p -= 1 }
-                                    oscs[v].phase = p
+                                while i < end {
+                                    let mixB = min(1, env * env)
+                                    var s: Float = 0
+                                    for v in 0..<voices {
+                                        let ph = phases[v]
+                                        let a = TableOscillator.read(pb, ph), c = TableOscillator.read(pd, ph)
+                                        s += c + mixB * (a - c)
+                                        var p = ph + incs[v]; if p >= 1 { p -= 1 }
+                                        phases[v] = p
+                                    }
+                                    if noiseLevel > 0 { s += noiseLevel * noiseLP.lowpass(rng.noise()) }
+                                    out[i] += amp * env * s
+                                    env += step
+                                    i += 1
                                 }
+                            } else if voices == 1 && noiseLevel == 0 {
+                                var ph = phases[0]
+                                let inc = incs[0]
+                                while i < end {
+                                    out[i] += amp * env * TableOscillator.read(pb, ph)
+                                    ph += inc; if ph >= 1 { ph -= 1 }
+                                    env += step
+                                    i += 1
+                                }
+                                phases[0] = ph
                             } else {
-                                for v in 0..<voices { s += oscs[v].tick(pb, incs[v]) }
+                                while i < end {
+                                    var s: Float = 0
+                                    for v in 0..<voices {
+                                        let ph = phases[v]
+                                        s += TableOscillator.read(pb, ph)
+                                        var p = ph + incs[v]; if p >= 1 { p -= 1 }
+                                        phases[v] = p
+                                    }
+                                    if noiseLevel > 0 { s += noiseLevel * noiseLP.lowpass(rng.noise()) }
+                                    out[i] += amp * env * s
+                                    env += step
+                                    i += 1
+                                }
                             }
-                            if tone.noise > 0 { s += tone.noise * noiseLP.lowpass(rng.noise()) * 3 }
-                            out[i] += amp * env * s
-                            i += 1
                         }
                     }
                 }
@@ -224,7 +249,7 @@ enum Instruments {
         guard total > 0 else { return }
         let inharm = 0.0004
         var re = [Float](), im = [Float](), cr = [Float](), ci = [Float](), amps = [Float]()
-        for h in 1...10 {
+        for h in 1...8 {
             let fh = Double(h) * f * (1 + inharm * Double(h * h)).squareRoot()
             if fh > sr * 0.45 { break }
             let w = 2 * Double.pi * fh / sr

@@ -47,8 +47,7 @@ public enum TrackRenderer {
         Effects.reverb(from: send, into: &mix, size: plan.roomSize, damping: rng.uniform(0.2, 0.7), wet: plan.reverbWet)
         var lowCut = Biquad.highpass(plan.lowCut)
         var band = Biquad.lowpass(plan.bandwidth)
-        lowCut.process(&mix)
-        band.process(&mix)
+        Biquad.processCascade(&lowCut, &band, &mix)
         mix.removeFirst(Int((plan.preroll * sr).rounded()))
         let n = mix.count
         // Master bus saturation: louder genres are mastered harder.
@@ -70,16 +69,36 @@ public enum TrackRenderer {
     }
 
     static func rms(_ x: [Float]) -> Float {
-        var s: Double = 0
-        x.withUnsafeBufferPointer { p in for v in p { s += Double(v * v) } }
-        return Float((s / Double(max(1, x.count))).squareRoot())
+        var acc = SIMD8<Float>(repeating: 0)
+        var tail: Float = 0
+        x.withUnsafeBufferPointer { p in
+            let chunks = p.count / 8
+            let raw = UnsafeRawPointer(p.baseAddress!)
+            for i in 0..<chunks {
+                let v = raw.loadUnaligned(fromByteOffset: i * 32, as: SIMD8<Float>.self)
+                acc += v * v
+            }
+            for i in (chunks * 8)..<p.count { tail += p[i] * p[i] }
+        }
+        return ((acc.sum() + tail) / Float(max(1, x.count))).squareRoot()
     }
 
     static func normalise(_ x: inout [Float], peak: Float) {
-        var m: Float = 0
-        x.withUnsafeBufferPointer { p in for v in p { m = max(m, abs(v)) } }
-        guard m > 0 else { return }
-        let g = peak / m
+        var hi = SIMD8<Float>(repeating: 0), lo = SIMD8<Float>(repeating: 0)
+        var tail: Float = 0
+        x.withUnsafeBufferPointer { p in
+            let chunks = p.count / 8
+            let raw = UnsafeRawPointer(p.baseAddress!)
+            for i in 0..<chunks {
+                let v = raw.loadUnaligned(fromByteOffset: i * 32, as: SIMD8<Float>.self)
+                hi.replace(with: v, where: v .> hi)
+                lo.replace(with: v, where: v .< lo)
+            }
+            for i in (chunks * 8)..<p.count { tail = max(tail, abs(p[i])) }
+        }
+        let top = max(hi.max(), -lo.min(), tail)
+        guard top > 0 else { return }
+        let g = peak / top
         x.withUnsafeMutableBufferPointer { p in for i in 0..<p.count { p[i] *= g } }
     }
 }
