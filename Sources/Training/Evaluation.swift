@@ -42,6 +42,7 @@ public enum Evaluation {
         }
         var parameters = FeatureParameters.paper
         if let seconds = checkpoint.metadata["clip_seconds"].flatMap(Double.init) { parameters.clipSeconds = seconds }
+        if let clips = checkpoint.metadata["clips_per_track"].flatMap(Int.init) { parameters.clipsPerTrack = clips }
         guard parameters.clipFrames == checkpoint.config.inputWidth, parameters.nMels == checkpoint.config.inputHeight else {
             throw TrainingRequestError.invalid("\(request.model.path) expects \(checkpoint.config.inputHeight)×\(checkpoint.config.inputWidth) inputs, not gcnn's \(parameters.nMels)×\(parameters.clipFrames) log-mel clips")
         }

@@ -19,6 +19,7 @@ public enum Prediction {
         let checkpoint = try ModelCheckpoint.read(model)
         var parameters = FeatureParameters.paper
         if let seconds = checkpoint.metadata["clip_seconds"].flatMap(Double.init) { parameters.clipSeconds = seconds }
+        if let clips = checkpoint.metadata["clips_per_track"].flatMap(Int.init) { parameters.clipsPerTrack = clips }
         let per = checkpoint.config.inputCount
         var inputs: [(file: String, count: Int, values: [Float])] = []
         let audio = files.filter { !$0.lowercased().hasSuffix(".npy") }

@@ -90,7 +90,8 @@ public enum TrainingRun {
             let state = TrainingState(epochsDone: epoch, parameters: parameters, adam: try network.adamState(),
                                       rng: rng.state, history: history)
             try folder.saveEpoch(state: state, config: job.network, labels: job.labels, task: job.task,
-                                 metadata: ["clip_seconds": job.features["clipSeconds"] ?? "2"])
+                                 metadata: ["clip_seconds": job.features["clipSeconds"] ?? "2",
+                                            "clips_per_track": job.features["clipsPerTrack"] ?? "8"])
             events.epoch(record)
         }
         return TrainingOutcome(history: history, parameters: parameters, folder: folder)
