@@ -24,6 +24,8 @@ public struct TrainingRequest: Sendable {
     /// Clip length and clips per track (the paper: 2 s, 8).
     public var clipSeconds: Double = 2
     public var clipsPerTrack: Int = 8
+    /// BatchNorm's running-statistics momentum in Keras' sense (the seed's 0.99; PyTorch's default is 0.9).
+    public var batchNormMomentum: Float = 0.99
 
     public init(task: String, device: String = "gpu", data: URL? = nil, epochs: Int = 2, batchSize: Int = 32,
                 learningRate: Float = 1e-3, seed: UInt64 = 0, split: String = "stratified", valFraction: Double = 0.3,
@@ -74,6 +76,9 @@ public enum TrainingSession {
         guard request.epochs >= 1 else { throw TrainingRequestError.invalid("--epochs must be at least 1") }
         guard request.batchSize >= 1 else { throw TrainingRequestError.invalid("--batch-size must be at least 1") }
         guard request.learningRate > 0, request.learningRate.isFinite else { throw TrainingRequestError.invalid("--lr must be positive") }
+        guard request.batchNormMomentum >= 0, request.batchNormMomentum < 1 else {
+            throw TrainingRequestError.invalid("--bn-momentum must be in [0, 1)")
+        }
 
         var parameters = FeatureParameters.paper
         parameters.clipSeconds = request.clipSeconds
@@ -85,6 +90,7 @@ public enum TrainingSession {
         let division = try DatasetSplit.make(taskData.origins, protocol: split, valFraction: request.valFraction, rng: &splitRNG)
 
         let network = PaperCNNConfig(inputHeight: taskData.mels, inputWidth: taskData.frames, classes: task.outputs,
+                                     batchNorm: BatchNormConfig(momentum: request.batchNormMomentum),
                                      adam: AdamConfig(learningRate: request.learningRate), maxBatch: request.batchSize)
         let out = request.out ?? URL(fileURLWithPath: "runs/\(task)-\(timestamp())")
         return TrainingJob(task: task.description, labels: task.genres, data: dataDescription, dataHash: taskData.hash,
