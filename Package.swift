@@ -40,9 +40,12 @@ let package = Package(
         // Decoding, resampling, log-mel features, clips, datasets, feature cache, synthetic corpus, pictures.
         .target(name: "Audio", dependencies: ["CFFTW", "CSndfile", "CSamplerate", "CPNG"]),
 
+        // Tasks, splits, the training loop, run folders, experiments: the stage between features and reports.
+        .target(name: "Training", dependencies: ["Model", "Audio"], exclude: ["Data"], plugins: ["EmbedFiles"]),
+
         // The `gcnn` command: parses and reports, nothing else.
         .executableTarget(name: "CLI", dependencies: [
-            "Model", "Audio", "CLRuntime",
+            "Model", "Audio", "CLRuntime", "Training",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -51,6 +54,7 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "AudioTests", dependencies: ["Audio"],
                     resources: [.copy("Fixtures")]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Model"]),
         .testTarget(name: "CLITests", dependencies: ["CLI"]),
     ],
     swiftLanguageModes: [.v5]

@@ -1,0 +1,42 @@
+import ArgumentParser
+import Foundation
+import Model
+import Training
+
+/// `gcnn evaluate`: clip- and track-level accuracy, F1 and confusion matrix of a checkpoint.
+struct EvaluateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "evaluate", abstract: "Evaluate a checkpoint: clip-level and track-level accuracy, F1, confusion matrix.")
+
+    @Option(help: "A model.safetensors written by `gcnn train`.")
+    var model: String
+    @Option(help: "A GTZAN-layout folder; default: the built-in synthetic corpus.")
+    var data: String?
+    @Option(help: "The task (default: the checkpoint's classes).")
+    var task: String?
+    @Option(help: "Evaluate the validation part of stratified, keras-tail or filtered (as `train` drew it with --seed), or all clips.")
+    var split: String = "stratified"
+    @Option(name: .customLong("val-fraction"), help: "Validation share, as in training.")
+    var valFraction: Double = 0.3
+    @Option(help: "The training run's seed (it fixes the stratified split).")
+    var seed: UInt64 = 0
+    @Option(help: "gpu, opencl[:N] or cpu.")
+    var device: String = "gpu"
+    @Option(name: .customLong("synthetic-tracks"), help: "Tracks per genre of the built-in corpus (when no --data).")
+    var syntheticTracks: Int = 100
+
+    func run() throws {
+        let request = EvaluationRequest(model: URL(fileURLWithPath: model), task: task, data: data.map { URL(fileURLWithPath: $0) },
+                                        device: device, split: split, valFraction: valFraction, seed: seed,
+                                        syntheticTracksPerGenre: syntheticTracks)
+        let report: EvaluationReport
+        do { report = try Evaluation.run(request, notice: printError) } catch { throw CLIFailure("\(error)") }
+        for (level, m, n) in [("clips", report.clips, report.clipCount), ("tracks", report.tracks, report.trackCount)] {
+            print(String(format: "%-7@ n=%-5d accuracy %.4f  precision %.4f  recall %.4f  F1 %.4f", level, n, m.accuracy, m.precision, m.recall, m.f1))
+        }
+        print("\nclip-level confusion matrix (rows: truth, columns: prediction)")
+        print(RunPictures.confusionText(report.clips.confusion.counts, labels: report.labels), terminator: "")
+        print("\ntrack-level confusion matrix")
+        print(RunPictures.confusionText(report.tracks.confusion.counts, labels: report.labels), terminator: "")
+    }
+}

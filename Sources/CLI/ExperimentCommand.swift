@@ -1,0 +1,74 @@
+import ArgumentParser
+import Audio
+import Foundation
+import Model
+import Training
+
+/// `gcnn experiment paper|pairs`: the seed's Table 2 and its proposed all-pairs extension.
+struct ExperimentCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "experiment", abstract: "Run the paper's experiments.",
+        subcommands: [Paper.self, Pairs.self])
+
+    struct Common: ParsableArguments {
+        @Option(help: "A GTZAN-layout folder; default: the built-in synthetic corpus.")
+        var data: String?
+        @Option(help: "gpu, opencl[:N] or cpu.")
+        var device: String = "gpu"
+        @Option(help: "Seed of every run.")
+        var seed: UInt64 = 0
+        @Option(help: "Folder of the runs and tables (an interrupted experiment resumes from it).")
+        var out: String?
+        @Option(name: .customLong("synthetic-tracks"), help: "Tracks per genre of the built-in corpus (when no --data).")
+        var syntheticTracks: Int = 100
+
+        func request(epochs: Int, name: String) -> ExperimentRequest {
+            ExperimentRequest(data: data.map { URL(fileURLWithPath: $0) }, device: device, seed: seed, epochs: epochs,
+                              out: URL(fileURLWithPath: out ?? "runs/experiment-\(name)"), syntheticTracksPerGenre: syntheticTracks)
+        }
+    }
+
+    /// Progress and per-epoch lines of every run (the reporter lives as long as its closures).
+    static func events() -> TrainingEvents { TrainingReporter(json: false).events }
+
+    static func write(_ text: String, _ url: URL) throws {
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try AtomicFile.write(Data(text.utf8), to: url)
+        printError("wrote \(url.path)")
+    }
+
+    struct Paper: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Table 2: the four tasks under keras-tail (the seed's split) and stratified, 2 epochs each.")
+        @OptionGroup var common: Common
+        func run() throws {
+            let request = common.request(epochs: 2, name: "paper")
+            do {
+                let runs = try Experiments.paper(request, events: ExperimentCommand.events())
+                let table = Experiments.paperMarkdown(runs)
+                print(table)
+                try ExperimentCommand.write(table, request.out.appendingPathComponent("table2.md"))
+                try ExperimentCommand.write(Experiments.paperCSV(runs), request.out.appendingPathComponent("table2.csv"))
+            } catch { throw CLIFailure("\(error)") }
+        }
+    }
+
+    struct Pairs: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "All 45 genre pairs (stratified): accuracy and epochs to 0.9.")
+        @OptionGroup var common: Common
+        @Option(help: "Epochs per pair.")
+        var epochs: Int = 2
+        func run() throws {
+            let request = common.request(epochs: epochs, name: "pairs")
+            let genres = GenreName.gtzan
+            do {
+                let runs = try Experiments.pairs(request, genres: genres, events: ExperimentCommand.events())
+                let csv = Experiments.pairsCSV(runs, genres: genres)
+                print(csv)
+                try ExperimentCommand.write(csv, request.out.appendingPathComponent("pairs.csv"))
+                try ExperimentCommand.write(Experiments.pairsHeatmap(runs, genres: genres, epochs: epochs),
+                                            request.out.appendingPathComponent("pairs-heatmap.svg"))
+            } catch { throw CLIFailure("\(error)") }
+        }
+    }
+}

@@ -1,0 +1,66 @@
+import ArgumentParser
+import Foundation
+import Model
+import Training
+
+/// `gcnn train`: parses options, runs `TrainingSession`, prints progress and per-epoch metrics.
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train the paper's CNN on a genre task.",
+        discussion: """
+        TASK is one of the paper's four (hiphop-classical, metal-jazz, pop-hiphop, rock-country), any \
+        <genre>-<genre> pair of the ten GTZAN genres (label 0 = the first), or `all` (10-genre softmax). \
+        Without --data, gcnn generates its built-in synthetic corpus once (cached) and trains on it.
+        """)
+
+    @Option(help: "gpu (first OpenCL GPU, else the first OpenCL device), opencl[:N] (see `gcnn devices`), or cpu (reference path).")
+    var device: String = "gpu"
+    @Option(help: "The task: hiphop-classical, metal-jazz, pop-hiphop, rock-country, <genre>-<genre>, or all.")
+    var task: String
+    @Option(help: "A GTZAN-layout folder (<genre>/<genre>.000NN.{au,wav}); default: the built-in synthetic corpus.")
+    var data: String?
+    @Option(name: .customLong("synthetic-tracks"), help: "Tracks per genre of the built-in corpus (when no --data).")
+    var syntheticTracks: Int = 100
+    @Option(name: .customLong("clip-seconds"), help: "Clip length in seconds (the paper: 2, giving 64×173 log-mels).")
+    var clipSeconds: Double = 2
+    @Option(name: .customLong("clips-per-track"), help: "Non-overlapping clips taken from each track.")
+    var clipsPerTrack: Int = 8
+    @Option(name: .customLong("bn-momentum"), help: "BatchNorm running-statistics momentum, Keras' sense (the seed's 0.99; 0.9 is PyTorch's default).")
+    var bnMomentum: Float = 0.99
+    @Option(help: "Epochs to train (with --resume: the total, counting finished ones).")
+    var epochs: Int = 2
+    @Option(name: .customLong("batch-size"), help: "Clips per batch.")
+    var batchSize: Int = 32
+    @Option(help: "Adam's learning rate.")
+    var lr: Float = 1e-3
+    @Option(help: "Seed of initialisation, shuffling and the stratified split.")
+    var seed: UInt64 = 0
+    @Option(help: "stratified (by track, per genre, seeded), keras-tail (the seed's: last val-fraction of unshuffled clips), or filtered (published GTZAN fault-filtered split).")
+    var split: String = "stratified"
+    @Option(name: .customLong("val-fraction"), help: "Validation share for stratified and keras-tail.")
+    var valFraction: Double = 0.3
+    @Option(help: "Run folder (default runs/<task>-<timestamp>).")
+    var out: String?
+    @Flag(help: "Continue the run in --out after its last finished epoch.")
+    var resume = false
+    @Flag(help: "Print one JSON object per epoch instead of text.")
+    var json = false
+
+    func run() throws {
+        let reporter = TrainingReporter(json: json)
+        var request = TrainingRequest(task: task, device: device, data: data.map { URL(fileURLWithPath: $0) }, epochs: epochs,
+                                      batchSize: batchSize, learningRate: lr, seed: seed, split: split,
+                                      valFraction: valFraction, out: out.map { URL(fileURLWithPath: $0) }, resume: resume,
+                                      syntheticTracksPerGenre: syntheticTracks)
+        request.clipSeconds = clipSeconds
+        request.clipsPerTrack = clipsPerTrack
+        request.batchNormMomentum = bnMomentum
+        do {
+            _ = try TrainingSession.run(request, events: reporter.events)
+        } catch {
+            reporter.finishLine()
+            throw CLIFailure("\(error)")
+        }
+    }
+}

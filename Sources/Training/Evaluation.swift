@@ -1,0 +1,85 @@
+import Audio
+import Foundation
+import Model
+
+/// What `gcnn evaluate` asks for.
+public struct EvaluationRequest {
+    public var model: URL
+    public var task: String?
+    public var data: URL?
+    public var device: String
+    /// `stratified`, `keras-tail`, `filtered` (their validation part, as `train` drew it with `seed`), or `all`.
+    public var split: String
+    public var valFraction: Double
+    public var seed: UInt64
+    public var cacheDir: URL
+    public var syntheticTracksPerGenre: Int
+    public init(model: URL, task: String? = nil, data: URL? = nil, device: String = "gpu", split: String = "stratified",
+                valFraction: Double = 0.3, seed: UInt64 = 0, cacheDir: URL = GCNNPaths.cacheDirectory, syntheticTracksPerGenre: Int = 100) {
+        self.model = model; self.task = task; self.data = data; self.device = device; self.split = split
+        self.valFraction = valFraction; self.seed = seed; self.cacheDir = cacheDir; self.syntheticTracksPerGenre = syntheticTracksPerGenre
+    }
+}
+
+/// Clip-level and track-level (mean of a track's clip probabilities) results of a model on a dataset.
+public struct EvaluationReport {
+    public var labels: [String]
+    public var clipCount: Int
+    public var trackCount: Int
+    public var clips: ClassificationMetrics
+    public var tracks: ClassificationMetrics
+}
+
+public enum Evaluation {
+    public static func run(_ request: EvaluationRequest, notice: (String) -> Void) throws -> EvaluationReport {
+        let checkpoint = try ModelCheckpoint.read(request.model)
+        let task = try request.task.map(GenreTask.parse) ?? GenreTask(genres: checkpoint.labels)
+        guard task.genres.count >= 2 else {
+            throw TrainingRequestError.invalid("\(request.model.path) names no classes; pass --task")
+        }
+        guard task.outputs == checkpoint.config.classes else {
+            throw TrainingRequestError.invalid("task \(task) needs \(task.outputs) output(s); \(request.model.path) has \(checkpoint.config.classes)")
+        }
+        var parameters = FeatureParameters.paper
+        if let seconds = checkpoint.metadata["clip_seconds"].flatMap(Double.init) { parameters.clipSeconds = seconds }
+        if let clips = checkpoint.metadata["clips_per_track"].flatMap(Int.init) { parameters.clipsPerTrack = clips }
+        guard parameters.clipFrames == checkpoint.config.inputWidth, parameters.nMels == checkpoint.config.inputHeight else {
+            throw TrainingRequestError.invalid("\(request.model.path) expects \(checkpoint.config.inputHeight)×\(checkpoint.config.inputWidth) inputs, not gcnn's \(parameters.nMels)×\(parameters.clipFrames) log-mel clips")
+        }
+        let (data, _) = try TrainingSession.loadTaskDataset(task: task, data: request.data, cacheDir: request.cacheDir,
+                                                           syntheticTracksPerGenre: request.syntheticTracksPerGenre,
+                                                           parameters: parameters, notice: notice)
+        let chosen: [Int]
+        if request.split.lowercased() == "all" {
+            chosen = Array(data.origins.indices)
+        } else {
+            guard let split = SplitProtocol(rawValue: request.split.lowercased()) else { throw TrainingRequestError.unknownSplit(request.split) }
+            var rng = RandomGenerator(seed: TrainingSession.splitSeed(request.seed))
+            chosen = try DatasetSplit.make(data.origins, protocol: split, valFraction: request.valFraction, rng: &rng).validation
+        }
+        let subset = data.clips.subset(chosen)
+        let selection = try DeviceSelection(parsing: request.device)
+        let probabilities = try selection.run(Inference(checkpoint: checkpoint, clips: subset.features, count: subset.count), notice: notice)
+        let rows = TrackVerdict.rows(probabilities, count: subset.count)
+        let clipLabels = subset.labels
+        let classes = max(2, task.genres.count)
+        let clipMetrics = metrics(rows, labels: clipLabels, classes: classes)
+        var trackOrder: [String] = [], byTrack: [String: [Int]] = [:]
+        for (k, i) in chosen.enumerated() {
+            let track = data.origins[i].track
+            if byTrack[track] == nil { trackOrder.append(track) }
+            byTrack[track, default: []].append(k)
+        }
+        let trackRows = trackOrder.map { TrackVerdict.track(byTrack[$0]!.map { rows[$0] }).mean }
+        let trackLabels = trackOrder.map { clipLabels[byTrack[$0]![0]] }
+        let trackMetrics = metrics(trackRows, labels: trackLabels, classes: classes)
+        return EvaluationReport(labels: task.genres, clipCount: subset.count, trackCount: trackOrder.count, clips: clipMetrics, tracks: trackMetrics)
+    }
+
+    /// Metrics of probability rows (cross-entropy of the true class as the loss).
+    static func metrics(_ rows: [[Double]], labels: [Int], classes: Int) -> ClassificationMetrics {
+        let losses = rows.indices.map { Float(-log(max(rows[$0][labels[$0]], 1e-12))) }
+        let probabilities = classes == 2 ? rows.map { Float($0[1]) } : rows.flatMap { $0.map(Float.init) }
+        return ClassificationMetrics(losses: losses, probabilities: probabilities, labels: labels, classes: classes)
+    }
+}

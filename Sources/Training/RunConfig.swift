@@ -1,0 +1,68 @@
+import Foundation
+import Model
+
+/// Every setting of a training run, as `config.json` of its run folder records it. `--resume` refuses a
+/// folder whose recorded settings differ from the new command's in anything that changes the result.
+public struct RunConfig: Codable, Equatable, Sendable {
+    public var task: String
+    /// Class names in label order (label 0 = first).
+    public var labels: [String]
+    /// `synthetic:<seed>:<tracks>x<seconds>s` for the built-in corpus, else the dataset folder.
+    public var data: String
+    /// Hash of the features the run trained on (every clip, in order) and their origins.
+    public var dataHash: String
+    public var split: String
+    public var valFraction: Double
+    public var seed: UInt64
+    public var batchSize: Int
+    public var learningRate: Float
+    public var adamEpsilon: Float
+    public var adamEpsilonPlacement: String
+    public var batchNormMomentum: Float
+    public var batchNormEpsilon: Float
+    public var epochs: Int
+    public var trainClips: Int
+    public var validationClips: Int
+    public var device: String
+    public var deviceName: String
+    public var features: [String: String]
+    public var gcnnVersion: String
+
+    public init(task: String, labels: [String], data: String, dataHash: String, split: String, valFraction: Double,
+                seed: UInt64, batchSize: Int, network: PaperCNNConfig, epochs: Int, trainClips: Int,
+                validationClips: Int, device: String, deviceName: String, features: [String: String]) {
+        self.task = task; self.labels = labels; self.data = data; self.dataHash = dataHash; self.split = split
+        self.valFraction = valFraction; self.seed = seed; self.batchSize = batchSize
+        learningRate = network.adam.learningRate; adamEpsilon = network.adam.epsilon
+        adamEpsilonPlacement = network.adam.placement.rawValue
+        batchNormMomentum = network.batchNorm.momentum; batchNormEpsilon = network.batchNorm.epsilon
+        self.epochs = epochs; self.trainClips = trainClips; self.validationClips = validationClips
+        self.device = device; self.deviceName = deviceName; self.features = features
+        gcnnVersion = GCNNVersion.current
+    }
+
+    /// Settings that may change between an interrupted run and its resumption without changing what
+    /// the finished epochs mean: the epoch count (to train longer), the device and the version.
+    static let resumable: Set<String> = ["epochs", "device", "deviceName", "gcnnVersion"]
+
+    /// Names of the result-changing settings in which `other` differs from `self`.
+    public func conflicts(with other: RunConfig) throws -> [String] {
+        let a = try JSONSerialization.jsonObject(with: JSONEncoder().encode(self)) as? [String: Any] ?? [:]
+        let b = try JSONSerialization.jsonObject(with: JSONEncoder().encode(other)) as? [String: Any] ?? [:]
+        return Set(a.keys).union(b.keys).subtracting(Self.resumable).sorted().filter { key in
+            !NSDictionary(dictionary: [key: a[key] ?? NSNull()]).isEqual(to: [key: b[key] ?? NSNull()])
+        }
+    }
+
+    /// Pretty, key-sorted JSON.
+    public func encoded() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return try encoder.encode(self)
+    }
+}
+
+/// The version of gcnn recorded in run folders and checkpoints.
+public enum GCNNVersion {
+    public static let current = "0.1.0"
+}

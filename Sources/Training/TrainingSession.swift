@@ -1,0 +1,151 @@
+import Audio
+import Foundation
+import Model
+
+/// What `gcnn train` asks for, before anything is resolved.
+public struct TrainingRequest: Sendable {
+    public var task: String
+    public var device: String
+    /// A GTZAN-layout folder; nil: the built-in synthetic corpus.
+    public var data: URL?
+    public var epochs: Int
+    public var batchSize: Int
+    public var learningRate: Float
+    public var seed: UInt64
+    public var split: String
+    public var valFraction: Double
+    /// The run folder; nil: `runs/<task>-<timestamp>`.
+    public var out: URL?
+    public var resume: Bool
+    /// Where generated data and feature caches live (default `$XDG_CACHE_HOME/gcnn` or `~/.cache/gcnn`).
+    public var cacheDir: URL
+    /// Tracks per genre of the built-in corpus.
+    public var syntheticTracksPerGenre: Int
+    /// Clip length and clips per track (the paper: 2 s, 8).
+    public var clipSeconds: Double = 2
+    public var clipsPerTrack: Int = 8
+    /// BatchNorm's running-statistics momentum in Keras' sense (the seed's 0.99; PyTorch's default is 0.9).
+    public var batchNormMomentum: Float = 0.99
+
+    public init(task: String, device: String = "gpu", data: URL? = nil, epochs: Int = 2, batchSize: Int = 32,
+                learningRate: Float = 1e-3, seed: UInt64 = 0, split: String = "stratified", valFraction: Double = 0.3,
+                out: URL? = nil, resume: Bool = false, cacheDir: URL = GCNNPaths.cacheDirectory, syntheticTracksPerGenre: Int = 100) {
+        self.task = task; self.device = device; self.data = data; self.epochs = epochs; self.batchSize = batchSize
+        self.learningRate = learningRate; self.seed = seed; self.split = split; self.valFraction = valFraction
+        self.out = out; self.resume = resume; self.cacheDir = cacheDir; self.syntheticTracksPerGenre = syntheticTracksPerGenre
+    }
+}
+
+/// Errors of a request's options, found before any work is done.
+public enum TrainingRequestError: Error, Equatable, CustomStringConvertible {
+    case unknownSplit(String)
+    case invalid(String)
+    public var description: String {
+        switch self {
+        case let .unknownSplit(s):
+            return "unknown split '\(s)': use \(SplitProtocol.allCases.map(\.rawValue).joined(separator: ", "))"
+        case let .invalid(why): return why
+        }
+    }
+}
+
+/// Where gcnn keeps what it generates.
+public enum GCNNPaths {
+    /// `$XDG_CACHE_HOME/gcnn`, else `~/.cache/gcnn`.
+    public static var cacheDirectory: URL {
+        if let xdg = ProcessInfo.processInfo.environment["XDG_CACHE_HOME"], !xdg.isEmpty {
+            return URL(fileURLWithPath: xdg).appendingPathComponent("gcnn")
+        }
+        return FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/gcnn")
+    }
+}
+
+/// `gcnn train` from options to finished run: task, data (built-in corpus generated once if needed),
+/// features (cached), split, device, then `TrainingRun`.
+public enum TrainingSession {
+    /// The seed of the stratified split's generator: derived from the run's seed, separate from the
+    /// stream that initialises and shuffles, so changing one never shifts the other.
+    static func splitSeed(_ seed: UInt64) -> UInt64 { seed ^ 0x5EED_0F_5B11_7000 }
+
+    /// Resolves the task and its data and splits them: everything before the device is touched.
+    public static func prepare(_ request: TrainingRequest, notice: (String) -> Void) throws -> TrainingJob {
+        let task = try GenreTask.parse(request.task)
+        guard let split = SplitProtocol(rawValue: request.split.lowercased()) else {
+            throw TrainingRequestError.unknownSplit(request.split)
+        }
+        guard request.epochs >= 1 else { throw TrainingRequestError.invalid("--epochs must be at least 1") }
+        guard request.batchSize >= 1 else { throw TrainingRequestError.invalid("--batch-size must be at least 1") }
+        guard request.learningRate > 0, request.learningRate.isFinite else { throw TrainingRequestError.invalid("--lr must be positive") }
+        guard request.batchNormMomentum >= 0, request.batchNormMomentum < 1 else {
+            throw TrainingRequestError.invalid("--bn-momentum must be in [0, 1)")
+        }
+
+        var parameters = FeatureParameters.paper
+        parameters.clipSeconds = request.clipSeconds
+        parameters.clipsPerTrack = request.clipsPerTrack
+        let (taskData, dataDescription) = try loadTaskDataset(task: task, data: request.data, cacheDir: request.cacheDir,
+                                                             syntheticTracksPerGenre: request.syntheticTracksPerGenre,
+                                                             parameters: parameters, notice: notice)
+        var splitRNG = RandomGenerator(seed: splitSeed(request.seed))
+        let division = try DatasetSplit.make(taskData.origins, protocol: split, valFraction: request.valFraction, rng: &splitRNG)
+
+        let network = PaperCNNConfig(inputHeight: taskData.mels, inputWidth: taskData.frames, classes: task.outputs,
+                                     batchNorm: BatchNormConfig(momentum: request.batchNormMomentum),
+                                     adam: AdamConfig(learningRate: request.learningRate), maxBatch: request.batchSize)
+        let out = request.out ?? URL(fileURLWithPath: "runs/\(task)-\(timestamp())")
+        return TrainingJob(task: task.description, labels: task.genres, data: dataDescription, dataHash: taskData.hash,
+                           train: taskData.clips.subset(division.train), validation: taskData.clips.subset(division.validation),
+                           split: split, valFraction: request.valFraction, seed: request.seed, epochs: request.epochs,
+                           network: network, features: recorded(parameters), out: out, resume: request.resume)
+    }
+
+    /// The clips of `task` from `data` (a GTZAN-layout folder) or, when nil, from the built-in synthetic
+    /// corpus (generated once into `cacheDir`), with features from the cache; and how to name the data.
+    public static func loadTaskDataset(task: GenreTask, data: URL?, cacheDir: URL, syntheticTracksPerGenre: Int,
+                                       parameters: FeatureParameters, notice: (String) -> Void) throws -> (TaskDataset, String) {
+        let dataDescription: String
+        let root: URL
+        if let data {
+            root = data
+            dataDescription = data.standardizedFileURL.path
+        } else {
+            // The built-in corpus is always seed 0, 30-s tracks: `--seed` varies the training, not the data.
+            root = try SyntheticCorpus.ensureGenerated(at: cacheDir, tracksPerGenre: syntheticTracksPerGenre, seed: 0, seconds: 30)
+            dataDescription = "synthetic:0:\(syntheticTracksPerGenre)x30s"
+        }
+        let dataset = try GenreDataset.scan(root.path)
+        let features = try FeatureCache.load(dataset: dataset, parameters: parameters,
+                                             cacheDir: cacheDir.appendingPathComponent("features"), log: notice)
+        return (try TaskDataset(task: task, features: features, root: dataset.root), dataDescription)
+    }
+
+    /// Prepares and runs `request` on its device.
+    public static func run(_ request: TrainingRequest, events: TrainingEvents) throws -> TrainingOutcome {
+        let selection = try DeviceSelection(parsing: request.device)
+        let job = try prepare(request, notice: events.notice)
+        events.notice("\(job.task): \(job.train.count) training / \(job.validation.count) validation clips (\(job.split.rawValue)), run folder \(job.out.path)")
+        return try selection.run(Consumer(job: job, events: events), notice: events.notice)
+    }
+
+    private struct Consumer: BackendConsumer {
+        let job: TrainingJob
+        let events: TrainingEvents
+        func consume<B: Backend>(_ backend: B, device: DeviceSelection) throws -> TrainingOutcome {
+            try TrainingRun.run(job, backend: backend, device: device.description, events: events)
+        }
+    }
+
+    /// The feature parameters as `config.json` records them.
+    static func recorded(_ parameters: FeatureParameters) -> [String: String] {
+        guard let data = try? JSONEncoder().encode(parameters),
+              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return [:] }
+        return object.mapValues { "\($0)" }
+    }
+
+    private static func timestamp() -> String {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.dateFormat = "yyyyMMdd-HHmmss"
+        return f.string(from: Date())
+    }
+}

@@ -1,0 +1,65 @@
+import Foundation
+import Model
+
+/// Everything a run needs to continue exactly where it stopped: the network's tensors, Adam's moments
+/// and step, the shuffling generator's state and the metrics of every finished epoch. Stored as
+/// `training-state.safetensors` in the run folder (parameters under their own names, moments under
+/// `adam.m.<name>` / `adam.v.<name>`, the rest in the metadata), written atomically after every epoch.
+public struct TrainingState: Equatable {
+    public var epochsDone: Int
+    public var parameters: ParameterSet
+    public var adam: AdamState
+    public var rng: RandomGenerator.State
+    public var history: [EpochRecord]
+
+    public init(epochsDone: Int, parameters: ParameterSet, adam: AdamState, rng: RandomGenerator.State, history: [EpochRecord]) {
+        self.epochsDone = epochsDone; self.parameters = parameters; self.adam = adam; self.rng = rng; self.history = history
+    }
+
+    public static let fileName = "training-state.safetensors"
+
+    public func write(to url: URL) throws {
+        var tensors = ModelCheckpoint.tensors(parameters)
+        tensors += adam.m.tensors.map { SafeTensor(name: "adam.m.\($0.name)", shape: $0.shape, floats: $0.values) }
+        tensors += adam.v.tensors.map { SafeTensor(name: "adam.v.\($0.name)", shape: $0.shape, floats: $0.values) }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let metadata = [
+            "epochs_done": String(epochsDone),
+            "adam_step": String(adam.step),
+            "rng": rng.words.map(String.init).joined(separator: ","),
+            "history": String(decoding: try encoder.encode(history), as: UTF8.self),
+        ]
+        try SafeTensors.write(tensors, metadata: metadata, to: url)
+    }
+
+    public static func read(_ url: URL) throws -> TrainingState {
+        let (tensors, metadata) = try SafeTensors.read(url)
+        func bad(_ why: String) -> SafeTensorsError { .malformed(path: url.path, reason: why) }
+        guard let epochs = metadata["epochs_done"].flatMap(Int.init), let step = metadata["adam_step"].flatMap(Int.init),
+              let rngText = metadata["rng"], let historyText = metadata["history"] else {
+            throw bad("training state metadata is incomplete")
+        }
+        let words = rngText.split(separator: ",").compactMap { UInt64($0) }
+        guard words.count == 4 else { throw bad("generator state must be 4 words") }
+        let history: [EpochRecord]
+        do { history = try JSONDecoder().decode([EpochRecord].self, from: Data(historyText.utf8)) } catch {
+            throw bad("metrics history is not valid JSON")
+        }
+        var parameters = ParameterSet(), m = ParameterSet(), v = ParameterSet()
+        for t in tensors {
+            if t.name.hasPrefix("adam.m.") {
+                m.append(NamedTensor(name: String(t.name.dropFirst(7)), shape: t.shape, values: t.floats))
+            } else if t.name.hasPrefix("adam.v.") {
+                v.append(NamedTensor(name: String(t.name.dropFirst(7)), shape: t.shape, values: t.floats))
+            } else if t.dtype == "I64" {
+                parameters.append(NamedTensor(name: t.name, shape: t.shape, values: t.int64s.map { Float($0) }, storage: .int64))
+            } else {
+                guard t.dtype == "F32" else { throw bad("tensor \(t.name) is \(t.dtype), expected F32") }
+                parameters.append(NamedTensor(name: t.name, shape: t.shape, values: t.floats))
+            }
+        }
+        return TrainingState(epochsDone: epochs, parameters: parameters, adam: AdamState(step: step, m: m, v: v),
+                             rng: RandomGenerator.State(words: words), history: history)
+    }
+}

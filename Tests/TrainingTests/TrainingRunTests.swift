@@ -1,0 +1,101 @@
+import Foundation
+import Model
+import Training
+import XCTest
+
+/// The training loop on the reference backend at a small input size: files, metrics, exact resumption.
+final class TrainingRunTests: XCTestCase {
+    private func tempDir() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("gcnn-train-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: url) }
+        return url
+    }
+
+    /// Two separable classes of 16×21 "spectrograms": class 1 has a bright band in its upper half.
+    private func clips(count: Int, seed: UInt64) -> LabeledClips {
+        var rng = RandomGenerator(seed: seed)
+        var x: [Float] = [], y: [Int] = []
+        for i in 0..<count {
+            let label = i % 2
+            for r in 0..<16 { for _ in 0..<21 { x.append(rng.uniform(-1, 1) + (label == 1 && r < 8 ? 2 : 0)) } }
+            y.append(label)
+        }
+        return LabeledClips(features: x, labels: y, clipLength: 16 * 21)
+    }
+
+    private func job(out: URL, epochs: Int, resume: Bool = false, lr: Float = 1e-3) -> TrainingJob {
+        TrainingJob(task: "toy", labels: ["a", "b"], data: "toy", dataHash: "0", train: clips(count: 21, seed: 1),
+                    validation: clips(count: 10, seed: 2), split: .stratified, valFraction: 0.3, seed: 7, epochs: epochs,
+                    network: PaperCNNConfig(inputHeight: 16, inputWidth: 21, filters: 4, adam: AdamConfig(learningRate: lr), maxBatch: 4),
+                    features: [:], out: out, resume: resume)
+    }
+
+    func testRunWritesEveryFileAndLearns() throws {
+        let out = try tempDir().appendingPathComponent("run")
+        var records: [EpochRecord] = []
+        var events = TrainingEvents()
+        events.epoch = { records.append($0) }
+        let outcome = try TrainingRun.run(job(out: out, epochs: 4, lr: 3e-3), backend: ReferenceBackend(), device: "cpu", events: events)
+        XCTAssertEqual(records.map(\.epoch), [1, 2, 3, 4])
+        for name in ["config.json", "metrics.jsonl", "model.safetensors", "training-state.safetensors", "confusion.txt",
+                     "confusion.svg", "learning-curves.svg"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: out.appendingPathComponent(name).path), name)
+        }
+        let lines = try String(contentsOf: out.appendingPathComponent("metrics.jsonl"), encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(lines.count, 4)
+        for line in lines {
+            let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            for key in ["epoch", "train_loss", "train_acc", "val_loss", "val_acc", "precision", "recall", "f1", "seconds"] {
+                XCTAssertNotNil(object[key], key)
+            }
+            for key in ["train_acc", "val_acc", "precision", "recall", "f1"] {
+                let v = try XCTUnwrap(object[key] as? Double)
+                XCTAssertTrue((0...1).contains(v), "\(key) = \(v)")
+            }
+        }
+        XCTAssertLessThan(records.last!.train_loss, records.first!.train_loss)
+        XCTAssertEqual(records.last!.confusion.joined().reduce(0, +), 10)
+        // The checkpoint reads back as the network it came from.
+        let loaded = try ModelCheckpoint.read(out.appendingPathComponent("model.safetensors"))
+        XCTAssertEqual(loaded.parameters, outcome.parameters)
+        XCTAssertEqual(loaded.labels, ["a", "b"])
+        XCTAssertEqual(loaded.config.filters, 4)
+    }
+
+    /// An interrupted run resumed to the same number of epochs ends bitwise where an uninterrupted one does.
+    func testResumeEqualsUninterruptedRunBitwise() throws {
+        let dir = try tempDir()
+        let straight = try TrainingRun.run(job(out: dir.appendingPathComponent("a"), epochs: 3), backend: ReferenceBackend(), device: "cpu")
+        _ = try TrainingRun.run(job(out: dir.appendingPathComponent("b"), epochs: 1), backend: ReferenceBackend(), device: "cpu")
+        let resumed = try TrainingRun.run(job(out: dir.appendingPathComponent("b"), epochs: 3, resume: true), backend: ReferenceBackend(), device: "cpu")
+        XCTAssertEqual(resumed.parameters, straight.parameters)
+        func strip(_ r: EpochRecord) -> EpochRecord { var r = r; r.seconds = 0; r.clips_per_second = 0; return r }
+        XCTAssertEqual(resumed.history.map(strip), straight.history.map(strip))
+        let state = try TrainingState.read(dir.appendingPathComponent("b/training-state.safetensors"))
+        XCTAssertEqual(state.epochsDone, 3)
+    }
+
+    func testNewRunRefusesAnOccupiedFolderAndResumeRefusesOtherSettings() throws {
+        let out = try tempDir().appendingPathComponent("run")
+        _ = try TrainingRun.run(job(out: out, epochs: 1), backend: ReferenceBackend(), device: "cpu")
+        let before = try Data(contentsOf: out.appendingPathComponent("model.safetensors"))
+        XCTAssertThrowsError(try TrainingRun.run(job(out: out, epochs: 1), backend: ReferenceBackend(), device: "cpu")) {
+            XCTAssertEqual($0 as? RunFolderError, .occupied(path: out.path))
+        }
+        XCTAssertThrowsError(try TrainingRun.run(job(out: out, epochs: 2, resume: true, lr: 5e-3), backend: ReferenceBackend(), device: "cpu")) {
+            XCTAssertEqual($0 as? RunFolderError, .configMismatch(path: out.path, settings: ["learningRate"]))
+        }
+        XCTAssertEqual(try Data(contentsOf: out.appendingPathComponent("model.safetensors")), before, "a refused run must not touch the folder")
+    }
+
+    func testNonFiniteLossStopsWithoutWritingACheckpoint() throws {
+        // An absurd learning rate makes the loss overflow within the first epoch.
+        let out = try tempDir().appendingPathComponent("bad")
+        XCTAssertThrowsError(try TrainingRun.run(job(out: out, epochs: 2, lr: 1e30), backend: ReferenceBackend(), device: "cpu")) { error in
+            guard case TrainingError.nonFiniteLoss(epoch: 1, phase: "training") = error else { return XCTFail("\(error)") }
+        }
+        XCTAssertTrue(FileManager.default.fileExists(atPath: out.appendingPathComponent("config.json").path))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out.appendingPathComponent("model.safetensors").path))
+    }
+}
