@@ -16,7 +16,8 @@ final class InterruptHandler {
         source.setEventHandler { [stop] in
             if stop.request() {
                 printError("interrupted again: quitting now; the run folder keeps its last checkpoint")
-                exit(130)
+                // _exit, not exit: no atexit handlers racing the threads still at work (OpenCL drivers').
+                _exit(130)
             }
             printError("interrupt: finishing the current batch and writing a checkpoint (Ctrl-C again to quit at once)")
         }
