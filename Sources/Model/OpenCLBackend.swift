@@ -21,6 +21,9 @@ public final class OpenCLBackend: Backend {
     private let kernels: [String: CLKernel]
     /// Partial sums of split weight-gradient reductions; grown on demand.
     private var splitScratch: DeviceBuffer<Float>?
+    /// CPU variant: repacked conv weights, and the zero-padded gradient of the backward-data correlation.
+    private var packedWeightScratch: DeviceBuffer<Float>?
+    private var paddedScratch: DeviceBuffer<Float>?
 
     /// The kernel files, `common.cl` (shared helpers) first.
     static var sourceFileNames: [String] {
@@ -28,15 +31,29 @@ public final class OpenCLBackend: Backend {
         return names.filter { $0 == "common.cl" } + names.filter { $0 != "common.cl" }
     }
 
-    static let kernelNames = [
-        "relu_backward", "gather_rows", "adam_step", "sigmoid_bce", "softmax_ce",
-        "maxpool_forward", "maxpool_backward",
+    /// Kernels both variants build.
+    static let commonKernelNames = [
+        "gather_rows", "adam_step", "sigmoid_bce", "softmax_ce",
+        "dense_forward", "dense_backward_input", "dense_backward_weight", "dense_backward_bias", "conv2d_sum_splits",
+    ]
+    /// Kernels with a CPU version (the same name with `_cpu` appended, same arguments, launched differently).
+    static let variantKernelNames = [
+        "relu_backward", "maxpool_forward", "maxpool_backward",
         "batchnorm_stats", "batchnorm_normalize", "batchnorm_inference", "batchnorm_backward_reduce",
         "batchnorm_backward_data",
-        "dense_forward", "dense_backward_input", "dense_backward_weight", "dense_backward_bias",
-        "conv2d_forward", "conv2d_backward_data", "conv2d_backward_weights", "conv2d_sum_splits",
-        "conv2d_backward_bias",
     ]
+    /// Kernels of the tiled (GPU) variant's work-groups of `convThreads` items.
+    static let tiledConvKernelNames = ["conv2d_forward", "conv2d_backward_data", "conv2d_backward_weights"]
+    static let cpuConvKernelNames = ["conv2d_forward_cpu", "conv2d_pack_weights_cpu", "conv2d_pad_cpu",
+                                     "conv2d_backward_weights_cpu", "conv2d_backward_bias_cpu"]
+
+    /// The kernels one variant's program defines.
+    static func kernelNames(_ variant: OpenCLKernelConfig.Variant) -> [String] {
+        switch variant {
+        case .tiled: commonKernelNames + variantKernelNames + tiledConvKernelNames + ["conv2d_backward_bias"]
+        case .cpu: commonKernelNames + variantKernelNames.map { $0 + "_cpu" } + cpuConvKernelNames
+        }
+    }
 
     /// Builds every kernel for `device` (throws `CLError.buildFailed` with the build log on a compile error).
     public init(device: CLDevice, config: OpenCLKernelConfig? = nil) throws {
@@ -47,15 +64,16 @@ public final class OpenCLBackend: Backend {
         let sources = Self.sourceFileNames.compactMap { KernelLibrary.source(named: $0) }
         program = try CLProgram(context: context, sources: sources, options: self.config.buildOptions)
         var kernels: [String: CLKernel] = [:]
-        for name in Self.kernelNames { kernels[name] = try program.kernel(named: name) }
+        let names = Self.kernelNames(self.config.variant)
+        for name in names { kernels[name] = try program.kernel(named: name) }
         self.kernels = kernels
-        for name in ["conv2d_forward", "conv2d_backward_data", "conv2d_backward_weights"] {
-            try checkWorkGroup(name, needs: self.config.convThreads)
+        if self.config.variant == .tiled {
+            for name in Self.tiledConvKernelNames { try checkWorkGroup(name, needs: self.config.convThreads) }
         }
         let reductions = ["batchnorm_stats", "batchnorm_backward_reduce", "dense_forward", "conv2d_backward_bias"]
-        for name in reductions { try checkWorkGroup(name, needs: self.config.reduceWorkGroup) }
-        for name in Self.kernelNames where !reductions.contains(name) && !name.hasPrefix("conv2d_backward_")
-            && name != "conv2d_forward" {
+        for name in reductions where names.contains(name) { try checkWorkGroup(name, needs: self.config.reduceWorkGroup) }
+        let elementwise = Self.commonKernelNames + (self.config.variant == .tiled ? Self.variantKernelNames : [])
+        for name in elementwise where !reductions.contains(name) {
             try checkWorkGroup(name, needs: self.config.elementwiseWorkGroup)
         }
     }
@@ -75,6 +93,10 @@ public final class OpenCLBackend: Backend {
     /// Binds `arguments` to kernel `name` and enqueues it; without `local`, work-groups of
     /// `config.elementwiseWorkGroup` items along the first dimension (the kernel bound-checks the rest).
     private func run(_ name: String, global: [Int], local: [Int]? = nil, _ arguments: any CLKernelArgument...) throws {
+        try run(name, global: global, local: local, arguments: arguments)
+    }
+
+    private func run(_ name: String, global: [Int], local: [Int]?, arguments: [any CLKernelArgument]) throws {
         let k = try kernel(name)
         for (index, argument) in arguments.enumerated() { try argument.bind(to: k, at: index) }
         let groups = local ?? [config.elementwiseWorkGroup] + Array(repeating: 1, count: global.count - 1)
@@ -159,19 +181,51 @@ public final class OpenCLBackend: Backend {
     public func conv2dForward(input: Buffer, weight: Buffer, bias: Buffer, output: Buffer,
                               shape: Conv2DShape, relu: Bool) throws {
         try checkConv(shape)
-        let i = shape.input
-        try require(input, i.count, "input"); try require(weight, shape.weightCount, "weight")
+        try require(input, shape.input.count, "input"); try require(weight, shape.weightCount, "weight")
         try require(bias, shape.outChannels, "bias"); try require(output, shape.output.count, "output")
+        switch config.variant {
+        case .tiled: try conv2dForwardTiled(input: input, weight: weight, bias: bias, output: output, shape: shape, relu: relu)
+        case .cpu: try conv2dForwardCPU(input: input, weight: weight, bias: bias, output: output, shape: shape, relu: relu)
+        }
+    }
+
+    public func conv2dBackwardData(gradOutput: Buffer, weight: Buffer, gradInput: Buffer, shape: Conv2DShape) throws {
+        try checkConv(shape)
+        try require(gradOutput, shape.output.count, "gradOutput"); try require(weight, shape.weightCount, "weight")
+        try require(gradInput, shape.input.count, "gradInput")
+        switch config.variant {
+        case .tiled: try conv2dBackwardDataTiled(gradOutput: gradOutput, weight: weight, gradInput: gradInput, shape: shape)
+        case .cpu: try conv2dBackwardDataCPU(gradOutput: gradOutput, weight: weight, gradInput: gradInput, shape: shape)
+        }
+    }
+
+    public func conv2dBackwardWeights(input: Buffer, gradOutput: Buffer, gradWeight: Buffer, gradBias: Buffer,
+                                      shape: Conv2DShape) throws {
+        try checkConv(shape)
+        try require(input, shape.input.count, "input"); try require(gradOutput, shape.output.count, "gradOutput")
+        try require(gradWeight, shape.weightCount, "gradWeight"); try require(gradBias, shape.outChannels, "gradBias")
+        switch config.variant {
+        case .tiled:
+            try conv2dBackwardWeightsTiled(input: input, gradOutput: gradOutput, gradWeight: gradWeight,
+                                           gradBias: gradBias, shape: shape)
+        case .cpu:
+            try conv2dBackwardWeightsCPU(input: input, gradOutput: gradOutput, gradWeight: gradWeight,
+                                         gradBias: gradBias, shape: shape)
+        }
+    }
+
+    // MARK: Convolution, tiled variant
+
+    private func conv2dForwardTiled(input: Buffer, weight: Buffer, bias: Buffer, output: Buffer,
+                              shape: Conv2DShape, relu: Bool) throws {
+        let i = shape.input
         let (global, local) = convLocalGlobal(rows: shape.outChannels, columns: shape.output.count / shape.outChannels)
         try run("conv2d_forward", global: global, local: local,
                 input, weight, bias, output, i.n, i.c, i.h, i.w, shape.outChannels, shape.kernel, relu ? 1 : 0)
     }
 
-    public func conv2dBackwardData(gradOutput: Buffer, weight: Buffer, gradInput: Buffer, shape: Conv2DShape) throws {
-        try checkConv(shape)
+    private func conv2dBackwardDataTiled(gradOutput: Buffer, weight: Buffer, gradInput: Buffer, shape: Conv2DShape) throws {
         let i = shape.input
-        try require(gradOutput, shape.output.count, "gradOutput"); try require(weight, shape.weightCount, "weight")
-        try require(gradInput, i.count, "gradInput")
         let (global, local) = convLocalGlobal(rows: i.c, columns: i.n * i.h * i.w)
         try run("conv2d_backward_data", global: global, local: local,
                 gradOutput, weight, gradInput, i.n, i.c, i.h, i.w, shape.outChannels, shape.kernel)
@@ -187,12 +241,9 @@ public final class OpenCLBackend: Backend {
         return ((positions + chunk - 1) / chunk, chunk)
     }
 
-    public func conv2dBackwardWeights(input: Buffer, gradOutput: Buffer, gradWeight: Buffer, gradBias: Buffer,
+    private func conv2dBackwardWeightsTiled(input: Buffer, gradOutput: Buffer, gradWeight: Buffer, gradBias: Buffer,
                                       shape: Conv2DShape) throws {
-        try checkConv(shape)
         let i = shape.input, o = shape.output
-        try require(input, i.count, "input"); try require(gradOutput, o.count, "gradOutput")
-        try require(gradWeight, shape.weightCount, "gradWeight"); try require(gradBias, shape.outChannels, "gradBias")
         let columns = i.c * shape.kernel * shape.kernel
         let tiles = ((columns + config.tileN - 1) / config.tileN) * ((shape.outChannels + config.tileM - 1) / config.tileM)
         let (splits, chunk) = weightGradientSplits(tiles: tiles, positions: o.n * o.h * o.w)
@@ -215,9 +266,86 @@ public final class OpenCLBackend: Backend {
                 gradOutput, gradBias, o.n, o.c, o.h * o.w)
     }
 
+
+    // MARK: Convolution, CPU variant
+
+    /// The buffer in `slot` if it holds `count` elements, else a new one stored there. The queue is in order, so
+    /// one scratch buffer serves every op.
+    private func scratch(_ slot: inout DeviceBuffer<Float>?, count: Int, label: String) throws -> DeviceBuffer<Float> {
+        if let buffer = slot, buffer.count >= count { return buffer }
+        let buffer = try DeviceBuffer<Float>(context: context, count: count, label: label)
+        slot = buffer
+        return buffer
+    }
+
+    /// CPU variant work-groups: whole rows of the first dimension (up to 256 items), 1 in the others.
+    private func cpuLocal(_ global: [Int]) -> [Int] {
+        [min(max(global[0], 1), 256)] + Array(repeating: 1, count: global.count - 1)
+    }
+
+    private func runCPU(_ name: String, global: [Int], _ arguments: any CLKernelArgument...) throws {
+        try run(name, global: global, local: cpuLocal(global), arguments: arguments)
+    }
+
+    /// Repacks `weight` for conv2d_forward_cpu: output channels `p` (`pCount`, padded to whole blocks) by input
+    /// channels `q`; `transposed`: W's input channels are the outputs and the kernel is flipped (backward data).
+    private func packWeights(_ weight: Buffer, pCount: Int, qCount: Int, kernel k: Int, transposed: Bool) throws -> Buffer {
+        let padded = (pCount + config.cpuChannels - 1) / config.cpuChannels * config.cpuChannels
+        let packed = try scratch(&packedWeightScratch, count: padded * qCount * k * k, label: "conv packed weights")
+        try runCPU("conv2d_pack_weights_cpu", global: [k * k, qCount, padded],
+                   weight, packed, pCount, qCount, k * k, transposed ? 1 : 0)
+        return packed
+    }
+
+    private func conv2dForwardCPU(input: Buffer, weight: Buffer, bias: Buffer, output: Buffer,
+                                  shape: Conv2DShape, relu: Bool) throws {
+        let i = shape.input, o = shape.output, k = shape.kernel
+        let packed = try packWeights(weight, pCount: o.c, qCount: i.c, kernel: k, transposed: false)
+        let blocks = (o.c + config.cpuChannels - 1) / config.cpuChannels
+        try runCPU("conv2d_forward_cpu", global: [(o.w + config.cpuXBlock - 1) / config.cpuXBlock, o.h, i.n * blocks],
+                   input, packed, bias, output, i.n, i.c, i.h, i.w, o.c, k, relu ? 1 : 0, 1, o.w, 0, i.h)
+    }
+
+    /// The full correlation of dY with the flipped kernel, as a valid correlation of dY zero-padded by k − 1
+    /// (rows padded further to whole x blocks, so no block needs the clamped tail path).
+    private func conv2dBackwardDataCPU(gradOutput: Buffer, weight: Buffer, gradInput: Buffer, shape: Conv2DShape) throws {
+        let i = shape.input, o = shape.output, k = shape.kernel, xb = config.cpuXBlock
+        let packed = try packWeights(weight, pCount: i.c, qCount: o.c, kernel: k, transposed: true)
+        let paddedH = o.h + 2 * (k - 1), paddedW = (i.w + xb - 1) / xb * xb + k - 1
+        let padded = try scratch(&paddedScratch, count: o.n * o.c * paddedH * paddedW, label: "conv zero-padded gradOutput")
+        try runCPU("conv2d_pad_cpu", global: [paddedH, o.n * o.c], gradOutput, padded, o.n * o.c, o.h, o.w, k, paddedW)
+        let blocks = (i.c + config.cpuChannels - 1) / config.cpuChannels
+        try runCPU("conv2d_forward_cpu", global: [(i.w + xb - 1) / xb, i.h, i.n * blocks],
+                   padded, packed, packed, gradInput, i.n, o.c, paddedH, paddedW, i.c, k, 0, 0, i.w, k - 1, k - 1 + o.h)
+    }
+
+    private func conv2dBackwardWeightsCPU(input: Buffer, gradOutput: Buffer, gradWeight: Buffer, gradBias: Buffer,
+                                          shape: Conv2DShape) throws {
+        let i = shape.input, o = shape.output, k = shape.kernel
+        let blocks = (o.c + config.cpuWeightChannels - 1) / config.cpuWeightChannels
+        // Split the batch when there are too few items to keep the device busy (a function of shape and
+        // device only, so results are deterministic).
+        let items = i.c * k * blocks
+        let wanted = min(i.n, max(1, (256 * device.computeUnits + items - 1) / items))
+        let chunk = (i.n + wanted - 1) / wanted, splits = (i.n + chunk - 1) / chunk
+        var target = gradWeight
+        if splits > 1 {
+            target = try scratch(&splitScratch, count: splits * shape.weightCount, label: "conv weight-gradient partial sums")
+        }
+        try runCPU("conv2d_backward_weights_cpu", global: [i.c * k, blocks, splits],
+                   input, gradOutput, target, i.n, i.c, i.h, i.w, o.c, k, chunk)
+        if splits > 1 {
+            try run("conv2d_sum_splits", global: [shape.weightCount], target, gradWeight, shape.weightCount, splits)
+        }
+        try runCPU("conv2d_backward_bias_cpu", global: [o.c], gradOutput, gradBias, o.n, o.c, o.h * o.w)
+    }
+
     public func reluBackward(output: Buffer, gradient: Buffer, count: Int) throws {
         try require(output, count, "output"); try require(gradient, count, "gradient")
-        try run("relu_backward", global: [count], output, gradient, count)
+        switch config.variant {
+        case .tiled: try run("relu_backward", global: [count], output, gradient, count)
+        case .cpu: try runCPU("relu_backward_cpu", global: [(count + 1023) / 1024], output, gradient, count)
+        }
     }
 
     // MARK: Max pool
@@ -225,14 +353,23 @@ public final class OpenCLBackend: Backend {
     public func maxPoolForward(input: Buffer, output: Buffer, shape: PoolShape) throws {
         let i = shape.input, o = shape.output
         try require(input, i.count, "input"); try require(output, o.count, "output")
-        try run("maxpool_forward", global: [o.w, o.h, i.n * i.c], input, output, i.n * i.c, i.h, i.w)
+        switch config.variant {
+        case .tiled: try run("maxpool_forward", global: [o.w, o.h, i.n * i.c], input, output, i.n * i.c, i.h, i.w)
+        case .cpu: try runCPU("maxpool_forward_cpu", global: [o.h, i.n * i.c], input, output, i.n * i.c, i.h, i.w)
+        }
     }
 
     public func maxPoolBackward(input: Buffer, gradOutput: Buffer, gradInput: Buffer, shape: PoolShape) throws {
         let i = shape.input
         try require(input, i.count, "input"); try require(gradOutput, shape.output.count, "gradOutput")
         try require(gradInput, i.count, "gradInput")
-        try run("maxpool_backward", global: [i.w, i.h, i.n * i.c], input, gradOutput, gradInput, i.n * i.c, i.h, i.w)
+        switch config.variant {
+        case .tiled:
+            try run("maxpool_backward", global: [i.w, i.h, i.n * i.c], input, gradOutput, gradInput, i.n * i.c, i.h, i.w)
+        case .cpu:
+            try runCPU("maxpool_backward_cpu", global: [(i.h + 1) / 2, i.n * i.c],
+                       input, gradOutput, gradInput, i.n * i.c, i.h, i.w)
+        }
     }
 
     // MARK: Batch normalisation
@@ -247,11 +384,20 @@ public final class OpenCLBackend: Backend {
             try require(buffer, shape.c, role)
         }
         let r = config.reduceWorkGroup, hw = shape.h * shape.w
-        try run("batchnorm_stats", global: [shape.c * r], local: [r],
-                input, shape.n, shape.c, hw, saveMean, saveInvStd, runningMean, runningVariance,
-                bn.momentum, bn.epsilon, bn.unbiasedRunningVariance ? 1 : 0)
-        try run("batchnorm_normalize", global: [hw, shape.c, shape.n],
-                input, output, gamma, beta, saveMean, saveInvStd, shape.n, shape.c, hw)
+        switch config.variant {
+        case .tiled:
+            try run("batchnorm_stats", global: [shape.c * r], local: [r],
+                    input, shape.n, shape.c, hw, saveMean, saveInvStd, runningMean, runningVariance,
+                    bn.momentum, bn.epsilon, bn.unbiasedRunningVariance ? 1 : 0)
+            try run("batchnorm_normalize", global: [hw, shape.c, shape.n],
+                    input, output, gamma, beta, saveMean, saveInvStd, shape.n, shape.c, hw)
+        case .cpu:
+            try runCPU("batchnorm_stats_cpu", global: [shape.c],
+                       input, shape.n, shape.c, hw, saveMean, saveInvStd, runningMean, runningVariance,
+                       bn.momentum, bn.epsilon, bn.unbiasedRunningVariance ? 1 : 0)
+            try runCPU("batchnorm_normalize_cpu", global: [shape.n * shape.c],
+                       input, output, gamma, beta, saveMean, saveInvStd, shape.n, shape.c, hw)
+        }
     }
 
     public func batchNormInferenceForward(input: Buffer, output: Buffer, gamma: Buffer, beta: Buffer,
@@ -263,8 +409,14 @@ public final class OpenCLBackend: Backend {
             try require(buffer, shape.c, role)
         }
         let hw = shape.h * shape.w
-        try run("batchnorm_inference", global: [hw, shape.c, shape.n],
-                input, output, gamma, beta, runningMean, runningVariance, shape.n, shape.c, hw, bn.epsilon)
+        switch config.variant {
+        case .tiled:
+            try run("batchnorm_inference", global: [hw, shape.c, shape.n],
+                    input, output, gamma, beta, runningMean, runningVariance, shape.n, shape.c, hw, bn.epsilon)
+        case .cpu:
+            try runCPU("batchnorm_inference_cpu", global: [shape.n * shape.c],
+                       input, output, gamma, beta, runningMean, runningVariance, shape.n, shape.c, hw, bn.epsilon)
+        }
     }
 
     public func batchNormBackward(input: Buffer, gradOutput: Buffer, gamma: Buffer,
@@ -277,10 +429,18 @@ public final class OpenCLBackend: Backend {
             try require(buffer, shape.c, role)
         }
         let r = config.reduceWorkGroup, hw = shape.h * shape.w
-        try run("batchnorm_backward_reduce", global: [shape.c * r], local: [r],
-                input, gradOutput, saveMean, saveInvStd, gradGamma, gradBeta, shape.n, shape.c, hw)
-        try run("batchnorm_backward_data", global: [hw, shape.c, shape.n],
-                input, gradOutput, gamma, saveMean, saveInvStd, gradGamma, gradBeta, gradInput, shape.n, shape.c, hw)
+        switch config.variant {
+        case .tiled:
+            try run("batchnorm_backward_reduce", global: [shape.c * r], local: [r],
+                    input, gradOutput, saveMean, saveInvStd, gradGamma, gradBeta, shape.n, shape.c, hw)
+            try run("batchnorm_backward_data", global: [hw, shape.c, shape.n],
+                    input, gradOutput, gamma, saveMean, saveInvStd, gradGamma, gradBeta, gradInput, shape.n, shape.c, hw)
+        case .cpu:
+            try runCPU("batchnorm_backward_reduce_cpu", global: [shape.c],
+                       input, gradOutput, saveMean, saveInvStd, gradGamma, gradBeta, shape.n, shape.c, hw)
+            try runCPU("batchnorm_backward_data_cpu", global: [shape.n * shape.c],
+                       input, gradOutput, gamma, saveMean, saveInvStd, gradGamma, gradBeta, gradInput, shape.n, shape.c, hw)
+        }
     }
 
     // MARK: Dense

@@ -1,42 +1,60 @@
 import CLRuntime
 
-/// Tile and work-group sizes of gcnn's kernels for one device, passed to the compiler as `-D` options.
+/// Which kernels gcnn builds for a device, and their tile and work-group sizes, passed to the compiler as
+/// `-D` options.
 ///
-/// The conv kernels compute `tileM×tileN` GEMM tiles with `(tileN/regN)×(tileM/regM)` work items, each
-/// holding `regM×regN` accumulators, staging `tileK` reduction steps in local memory. Reductions (BN
-/// statistics, dense forward, conv bias) use work-groups of `reduceWorkGroup` items.
+/// Two kernel variants (`Variant`): GPUs get local-memory tiled implicit GEMMs: `tileM×tileN` GEMM tiles with
+/// `(tileN/regN)×(tileM/regM)` work items, each holding `regM×regN` accumulators, staging `tileK` reduction
+/// steps in local memory; reductions (BN statistics, dense forward, conv bias) use work-groups of
+/// `reduceWorkGroup` items. CPU devices get kernels without local memory or barriers, each work item a
+/// register block of float8 accumulators (`cpuBlock`), which CPU drivers such as pocl compile to plain
+/// vectorised loops; the GPU-style work-groups run an order of magnitude slower there.
 public struct OpenCLKernelConfig: Equatable, Sendable, CustomStringConvertible {
+    /// The kernel family built for the device.
+    public enum Variant: String, Sendable { case tiled, cpu }
+
+    public var variant: Variant
     public var tileM: Int, tileN: Int, tileK: Int, regM: Int, regN: Int
     /// Work-group size of the fixed-order reductions; a power of two.
     public var reduceWorkGroup: Int
     /// Work-group size (first dimension) of the elementwise kernels, whose global sizes are rounded up to it
     /// (left to the implementation, pocl picks divisors of sizes like 169 and runs them unvectorised).
     public var elementwiseWorkGroup: Int
+    /// CPU variant: output channels per item of the correlation kernels.
+    public var cpuChannels: Int
+    /// CPU variant: float8 vectors along x per item of the correlation kernels.
+    public var cpuVectors: Int
+    /// CPU variant: output channels per item of the weight-gradient kernel (× 5 taps, float8 each).
+    public var cpuWeightChannels: Int
 
-    public init(tileM: Int, tileN: Int, tileK: Int, regM: Int, regN: Int, reduceWorkGroup: Int,
-                elementwiseWorkGroup: Int = 64) {
+    public init(variant: Variant = .tiled, tileM: Int, tileN: Int, tileK: Int, regM: Int, regN: Int,
+                reduceWorkGroup: Int, elementwiseWorkGroup: Int = 64,
+                cpuChannels: Int = 4, cpuVectors: Int = 2, cpuWeightChannels: Int = 2) {
+        self.variant = variant
         self.tileM = tileM; self.tileN = tileN; self.tileK = tileK; self.regM = regM; self.regN = regN
         self.reduceWorkGroup = reduceWorkGroup
         self.elementwiseWorkGroup = elementwiseWorkGroup
+        self.cpuChannels = cpuChannels; self.cpuVectors = cpuVectors; self.cpuWeightChannels = cpuWeightChannels
     }
 
-    /// Work items of a conv work-group.
+    /// Work items of a tiled conv work-group.
     public var convThreads: Int { (tileN / regN) * (tileM / regM) }
-    /// The conv kernels' local size.
+    /// The tiled conv kernels' local size.
     public var convLocal: [Int] { [tileN / regN, tileM / regM] }
+    /// CPU variant: output positions along x per item of the correlation kernels.
+    public var cpuXBlock: Int { 8 * cpuVectors }
 
-    /// - GPUs: 64×64 tiles of 256 work items, 4×4 accumulators each (the classic SGEMM shape).
-    /// - CPUs (pocl runs a work-group's items as vectorised loops on one core): 64×128 tiles of 128 items
-    ///   with 8×8 accumulators — on pocl about twice as fast as 32×32 or 64×64 tiles of 4×4.
-    /// - Anything allowing fewer work items: 32×32 tiles of 64 items, smaller reductions.
+    /// - GPUs: tiled, 64×64 tiles of 256 work items, 4×4 accumulators each (the classic SGEMM shape).
+    /// - CPU devices (`CL_DEVICE_TYPE_CPU`, e.g. pocl): the CPU variant, 4 channels × 16 x positions per item.
+    /// - Anything else: tiled, 32×32 tiles of 64 items, smaller reductions (fewer where the device allows less).
     public static func forDevice(_ device: CLDevice) -> OpenCLKernelConfig {
         if device.kind == .gpu && device.maxWorkGroupSize >= 256 {
             return OpenCLKernelConfig(tileM: 64, tileN: 64, tileK: 16, regM: 4, regN: 4, reduceWorkGroup: 256,
                                       elementwiseWorkGroup: 256)
         }
-        if device.kind != .gpu && device.maxWorkGroupSize >= 128 {
-            return OpenCLKernelConfig(tileM: 64, tileN: 128, tileK: 16, regM: 8, regN: 8, reduceWorkGroup: 64,
-                                      elementwiseWorkGroup: 64)
+        if device.kind == .cpu && device.maxWorkGroupSize >= 64 {
+            return OpenCLKernelConfig(variant: .cpu, tileM: 32, tileN: 32, tileK: 8, regM: 4, regN: 4,
+                                      reduceWorkGroup: 64, elementwiseWorkGroup: 64)
         }
         var size = 64
         while size > device.maxWorkGroupSize { size /= 2 }
@@ -46,10 +64,20 @@ public struct OpenCLKernelConfig: Equatable, Sendable, CustomStringConvertible {
 
     /// The `clBuildProgram` options.
     public var buildOptions: String {
-        "-cl-std=CL1.2 -DCONV_TM=\(tileM) -DCONV_TN=\(tileN) -DCONV_TK=\(tileK) -DCONV_RM=\(regM) -DCONV_RN=\(regN) -DREDUCE_WG=\(reduceWorkGroup)"
+        switch variant {
+        case .tiled:
+            "-cl-std=CL1.2 -DCONV_TM=\(tileM) -DCONV_TN=\(tileN) -DCONV_TK=\(tileK) -DCONV_RM=\(regM) -DCONV_RN=\(regN) -DREDUCE_WG=\(reduceWorkGroup)"
+        case .cpu:
+            "-cl-std=CL1.2 -DGCNN_CPU_KERNELS -DCPU_OCB=\(cpuChannels) -DCPU_XV=\(cpuVectors) -DCPU_WOCB=\(cpuWeightChannels) -DREDUCE_WG=\(reduceWorkGroup)"
+        }
     }
 
     public var description: String {
-        "conv tile \(tileM)×\(tileN)×\(tileK), \(regM)×\(regN) per item (\(convThreads) items), reductions \(reduceWorkGroup)"
+        switch variant {
+        case .tiled:
+            "tiled: conv tile \(tileM)×\(tileN)×\(tileK), \(regM)×\(regN) per item (\(convThreads) items), reductions \(reduceWorkGroup)"
+        case .cpu:
+            "cpu: conv \(cpuChannels) channels × \(cpuXBlock) x per item, weight gradient \(cpuWeightChannels) channels × 5 taps, reductions \(reduceWorkGroup)"
+        }
     }
 }

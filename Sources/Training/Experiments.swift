@@ -10,10 +10,13 @@ public struct ExperimentRequest {
     public var out: URL
     public var syntheticTracksPerGenre: Int
     public var cacheDir: URL
+    /// BatchNorm running-statistics momentum in Keras' sense (the seed's 0.99).
+    public var batchNormMomentum: Float
     public init(data: URL? = nil, device: String = "gpu", seed: UInt64 = 0, epochs: Int = 2, out: URL,
-                syntheticTracksPerGenre: Int = 100, cacheDir: URL = GCNNPaths.cacheDirectory) {
+                syntheticTracksPerGenre: Int = 100, cacheDir: URL = GCNNPaths.cacheDirectory, batchNormMomentum: Float = 0.99) {
         self.data = data; self.device = device; self.seed = seed; self.epochs = epochs; self.out = out
         self.syntheticTracksPerGenre = syntheticTracksPerGenre; self.cacheDir = cacheDir
+        self.batchNormMomentum = batchNormMomentum
     }
 }
 
@@ -31,6 +34,7 @@ public enum Experiments {
         var r = TrainingRequest(task: task, device: request.device, data: request.data, epochs: request.epochs, seed: request.seed,
                                 split: split.rawValue, out: request.out.appendingPathComponent(split.rawValue).appendingPathComponent(task),
                                 resume: true, cacheDir: request.cacheDir, syntheticTracksPerGenre: request.syntheticTracksPerGenre)
+        r.batchNormMomentum = request.batchNormMomentum
         r.resume = FileManager.default.fileExists(atPath: r.out!.appendingPathComponent("config.json").path)
         let outcome = try TrainingSession.run(r, events: events)
         return ExperimentRun(task: task, split: split, history: outcome.history)

@@ -58,14 +58,15 @@ final class OpenCLParityTests: XCTestCase {
         try assertParity([Conv2DBackwardWeightsCase(conv1, seed: 13), Conv2DBackwardWeightsCase(conv2, seed: 14)])
     }
 
-    /// The other tile configurations of `OpenCLKernelConfig.forDevice` (GPU: 64×64 tiles of 256 items with
-    /// 256-wide reductions; small devices: 32×32 tiles of 64 items), run on whatever device the tests have,
-    /// so their index arithmetic is checked on a CPU-only machine too.
+    /// The tiled variant's configurations (GPU: 64×64 tiles of 256 items with 256-wide reductions; small
+    /// devices: 32×32 tiles of 64 items; 64×128 tiles of 8×8), run on whatever device the tests have, so their
+    /// index arithmetic is checked on a CPU-only machine too.
     func testOtherTileConfigurationsOnThisDevice() throws {
         let device = try OpenCLTestBackend.shared().device
         let configs = [
             OpenCLKernelConfig(tileM: 64, tileN: 64, tileK: 16, regM: 4, regN: 4, reduceWorkGroup: 256, elementwiseWorkGroup: 256),
             OpenCLKernelConfig(tileM: 32, tileN: 32, tileK: 8, regM: 4, regN: 4, reduceWorkGroup: 64, elementwiseWorkGroup: 64),
+            OpenCLKernelConfig(tileM: 64, tileN: 128, tileK: 16, regM: 8, regN: 8, reduceWorkGroup: 64, elementwiseWorkGroup: 64),
         ]
         for config in configs where config.convThreads <= device.maxWorkGroupSize && config.reduceWorkGroup <= device.maxWorkGroupSize {
             let backend = try OpenCLBackend(device: device, config: config)
@@ -74,6 +75,34 @@ final class OpenCLParityTests: XCTestCase {
                               BatchNormForwardCase(odd, config: .keras, training: true, seed: 19),
                               BatchNormBackwardCase(odd, seed: 20), MaxPoolCase(PoolShape(input: odd), backward: true, seed: 21),
                               DenseCase(batch: 5, inFeatures: 300, outFeatures: 3, backward: false, seed: 21)], on: backend)
+        }
+    }
+
+    /// The CPU variant (the default on CPU devices), forced on whatever device the tests have, with its
+    /// default register blocks and with blocks that leave partial channel blocks (6 and 3 of 4, 67 and 7
+    /// channels) and x tails; a 7×7 kernel takes the weight gradient's taps in two passes.
+    func testCPUVariantOnThisDevice() throws {
+        let device = try OpenCLTestBackend.shared().device
+        let convK7 = Conv2DShape(input: Shape4(n: 2, c: 3, h: 12, w: 19), outChannels: 5, kernel: 7)
+        let configs = [
+            OpenCLKernelConfig(variant: .cpu, tileM: 32, tileN: 32, tileK: 8, regM: 4, regN: 4, reduceWorkGroup: 64),
+            OpenCLKernelConfig(variant: .cpu, tileM: 32, tileN: 32, tileK: 8, regM: 4, regN: 4, reduceWorkGroup: 64,
+                               cpuChannels: 6, cpuVectors: 1, cpuWeightChannels: 3),
+        ]
+        for config in configs where config.reduceWorkGroup <= device.maxWorkGroupSize {
+            let backend = try OpenCLBackend(device: device, config: config)
+            var cases: [any BackendCheckCase] = []
+            for (index, shape) in [convA, convB, convC, convK7].enumerated() {
+                let seed = UInt64(60 + 3 * index)
+                cases += [Conv2DForwardCase(shape, relu: true, seed: seed), Conv2DBackwardDataCase(shape, seed: seed + 1),
+                          Conv2DBackwardWeightsCase(shape, seed: seed + 2)]
+            }
+            cases += [Conv2DBackwardWeightsCase(conv1, seed: 72),
+                      BatchNormForwardCase(odd, config: .keras, training: true, seed: 73),
+                      BatchNormForwardCase(odd, config: .pytorch, training: false, seed: 74),
+                      BatchNormBackwardCase(odd, seed: 75), MaxPoolCase(PoolShape(input: odd), backward: true, seed: 76),
+                      ReluBackwardCase(count: 1261, seed: 77)]
+            try assertParity(cases, on: backend)
         }
     }
 

@@ -1,5 +1,147 @@
 // Batch normalisation over the channels of NCHW tensors (n, c, hw = h·w; m = n·hw values per channel).
 // Statistics are reduced by one work-group of REDUCE_WG items per channel in a fixed order (deterministic).
+//
+// Two variants (see conv2d.cl): work-group reductions for GPUs; for CPU devices (GCNN_CPU_KERNELS) one item
+// per channel summing float8 partials per image, then the images in order, and elementwise kernels that run
+// one item per (sample, channel) plane with float8 loops.
+
+#ifdef GCNN_CPU_KERNELS
+
+// Statistics of one plane: Kahan-compensated float8 lanes plus a scalar tail (per-channel sums run over
+// ~10⁵–10⁶ values; compensation keeps the mean accurate where plain float lanes would drift), then the lanes
+// added in a fixed order. `mean` is subtracted and the differences squared when `squares`.
+inline float bn_plane_sum(__global const float* x, int hw, float mean, int squares) {
+    float8 sum = (float8)(0.0f), carry = (float8)(0.0f);
+    float tail = 0.0f;
+    int i = 0;
+    for (; i + 8 <= hw; i += 8) {
+        float8 v = vload8(0, x + i);
+        if (squares) { v -= (float8)(mean); v *= v; }
+        const float8 y = v - carry, t = sum + y;
+        carry = (t - sum) - y;
+        sum = t;
+    }
+    for (; i < hw; ++i) { const float d = squares ? (x[i] - mean) * (x[i] - mean) : x[i]; tail += d; }
+    const float4 a = sum.lo + sum.hi;
+    const float2 b = a.lo + a.hi;
+    return (b.x + b.y) + tail;
+}
+
+// Training forward, part 1 (as batchnorm_stats). global: (c).
+__kernel void batchnorm_stats_cpu(__global const float* input, int n, int c, int hw,
+                                  __global float* saveMean, __global float* saveInvStd,
+                                  __global float* runningMean, __global float* runningVariance,
+                                  float momentum, float epsilon, int unbiased) {
+    const int channel = get_global_id(0);
+    if (channel >= c) return;
+    const float m = (float)n * (float)hw;
+    float sum = 0.0f;
+    for (int b = 0; b < n; ++b) sum += bn_plane_sum(input + ((long)b * c + channel) * hw, hw, 0.0f, 0);
+    const float mean = sum / m;
+    float squares = 0.0f;
+    for (int b = 0; b < n; ++b) squares += bn_plane_sum(input + ((long)b * c + channel) * hw, hw, mean, 1);
+    const float variance = squares / m;
+    saveMean[channel] = mean;
+    saveInvStd[channel] = 1.0f / sqrt(variance + epsilon);
+    const float runningVar = (unbiased && m > 1.0f) ? variance * (m / (m - 1.0f)) : variance;
+    runningMean[channel] = runningMean[channel] * momentum + mean * (1.0f - momentum);
+    runningVariance[channel] = runningVariance[channel] * momentum + runningVar * (1.0f - momentum);
+}
+
+// output = (input − shift)·scale·γ + β over one plane; `scale` is invStd (training) or 1/√(var + ε) (inference).
+inline void bn_plane_normalize(__global const float* x, __global float* y, int hw, float shift, float scale,
+                               float gamma, float beta) {
+    int i = 0;
+    for (; i + 8 <= hw; i += 8)
+        vstore8((vload8(0, x + i) - (float8)(shift)) * (float8)(scale) * (float8)(gamma) + (float8)(beta), 0, y + i);
+    for (; i < hw; ++i) y[i] = (x[i] - shift) * scale * gamma + beta;
+}
+
+// Training forward, part 2 (as batchnorm_normalize). global: (n·c).
+__kernel void batchnorm_normalize_cpu(__global const float* input, __global float* output,
+                                      __global const float* gamma, __global const float* beta,
+                                      __global const float* mean, __global const float* invStd,
+                                      int n, int c, int hw) {
+    const int plane = get_global_id(0);
+    if (plane >= n * c) return;
+    const int ch = plane % c;
+    const long at = (long)plane * hw;
+    bn_plane_normalize(input + at, output + at, hw, mean[ch], invStd[ch], gamma[ch], beta[ch]);
+}
+
+// Inference forward (as batchnorm_inference). global: (n·c).
+__kernel void batchnorm_inference_cpu(__global const float* input, __global float* output,
+                                      __global const float* gamma, __global const float* beta,
+                                      __global const float* runningMean, __global const float* runningVariance,
+                                      int n, int c, int hw, float epsilon) {
+    const int plane = get_global_id(0);
+    if (plane >= n * c) return;
+    const int ch = plane % c;
+    const long at = (long)plane * hw;
+    bn_plane_normalize(input + at, output + at, hw, runningMean[ch], 1.0f / sqrt(runningVariance[ch] + epsilon),
+                       gamma[ch], beta[ch]);
+}
+
+// Backward, part 1 (as batchnorm_backward_reduce). global: (c).
+__kernel void batchnorm_backward_reduce_cpu(__global const float* input, __global const float* gradOutput,
+                                            __global const float* saveMean, __global const float* saveInvStd,
+                                            __global float* gradGamma, __global float* gradBeta, int n, int c, int hw) {
+    const int channel = get_global_id(0);
+    if (channel >= c) return;
+    const float mean = saveMean[channel], invStd = saveInvStd[channel];
+    float sumDy = 0.0f, sumDyXhat = 0.0f;
+    for (int b = 0; b < n; ++b) {
+        const long base = ((long)b * c + channel) * hw;
+        __global const float* x = input + base;
+        __global const float* dy = gradOutput + base;
+        float8 accDy = (float8)(0.0f), accDyXhat = (float8)(0.0f);
+        float tailDy = 0.0f, tailDyXhat = 0.0f;
+        int i = 0;
+        for (; i + 8 <= hw; i += 8) {
+            const float8 g = vload8(0, dy + i);
+            accDy += g;
+            accDyXhat = fma(g, (vload8(0, x + i) - (float8)(mean)) * (float8)(invStd), accDyXhat);
+        }
+        for (; i < hw; ++i) { tailDy += dy[i]; tailDyXhat += dy[i] * ((x[i] - mean) * invStd); }
+        float4 a = accDy.lo + accDy.hi;
+        float2 h = a.lo + a.hi;
+        sumDy += (h.x + h.y) + tailDy;
+        a = accDyXhat.lo + accDyXhat.hi;
+        h = a.lo + a.hi;
+        sumDyXhat += (h.x + h.y) + tailDyXhat;
+    }
+    gradBeta[channel] = sumDy;
+    gradGamma[channel] = sumDyXhat;
+}
+
+// Backward, part 2 (as batchnorm_backward_data). global: (n·c).
+__kernel void batchnorm_backward_data_cpu(__global const float* input, __global const float* gradOutput,
+                                          __global const float* gamma, __global const float* saveMean,
+                                          __global const float* saveInvStd, __global const float* gradGamma,
+                                          __global const float* gradBeta, __global float* gradInput,
+                                          int n, int c, int hw) {
+    const int plane = get_global_id(0);
+    if (plane >= n * c) return;
+    const int ch = plane % c;
+    const long at = (long)plane * hw;
+    __global const float* x = input + at;
+    __global const float* dy = gradOutput + at;
+    __global float* dx = gradInput + at;
+    const float m = (float)n * (float)hw;
+    const float invStd = saveInvStd[ch], mean = saveMean[ch], scale = gamma[ch] * invStd;
+    const float meanDy = gradBeta[ch] / m, meanDyXhat = gradGamma[ch] / m;
+    int i = 0;
+    for (; i + 8 <= hw; i += 8) {
+        const float8 xhat = (vload8(0, x + i) - (float8)(mean)) * (float8)(invStd);
+        vstore8((float8)(scale) * (vload8(0, dy + i) - (float8)(meanDy) - xhat * (float8)(meanDyXhat)), 0, dx + i);
+    }
+    for (; i < hw; ++i) {
+        const float xhat = (x[i] - mean) * invStd;
+        dx[i] = scale * (dy[i] - meanDy - xhat * meanDyXhat);
+    }
+}
+
+#else
 
 // Training forward, part 1: per-channel mean and biased variance (two passes over the data for accuracy),
 // saved for the backward pass as mean and 1/√(var + ε); running statistics updated with Keras' momentum:
@@ -93,3 +235,5 @@ __kernel void batchnorm_backward_data(__global const float* input, __global cons
     const float xhat = (input[at] - saveMean[ch]) * invStd;
     gradInput[at] = gamma[ch] * invStd * (gradOutput[at] - gradBeta[ch] / m - xhat * (gradGamma[ch] / m));
 }
+
+#endif

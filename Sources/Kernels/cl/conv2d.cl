@@ -8,6 +8,217 @@
 //   forward:          out[oc, p]  = Σ_kk W[oc, kk] · X̃[kk, p]     (p = (b, oy, ox), kk = (ic, ky, kx))
 //   backward data:    dX[ic, p]   = Σ_kk W̃[ic, kk] · dỸ[kk, p]    (p = (b, y, x),   kk = (oc, ky, kx))
 //   backward weights: dW[oc, kk]  = Σ_p  dY[oc, p] · X̃[p, kk]      (split over p into `splits` partial sums)
+//
+// Two variants, chosen per device type by the host (OpenCLKernelConfig):
+// - GPUs (default): the local-memory tiled implicit GEMMs below.
+// - CPUs (GCNN_CPU_KERNELS defined, e.g. pocl): no local memory and no barriers, which a CPU driver turns into
+//   plain loops; each work item keeps a register block of float8 accumulators along x (one AVX2 register each).
+
+#ifdef GCNN_CPU_KERNELS
+
+// Register blocks: the correlation kernel computes CPU_OCB output channels × CPU_XV float8 vectors along x per item;
+// the weight-gradient kernel CPU_WOCB channels × CPU_KXB taps (float8 along x each).
+#ifndef CPU_OCB
+#define CPU_OCB 4
+#endif
+#ifndef CPU_XV
+#define CPU_XV 2
+#endif
+#define CPU_XB (8 * CPU_XV)
+
+// Lanes row[x + i], i < 8, indices clamped to limit − 1: tail blocks never read past a row (or the buffer's end).
+inline float8 conv_load8_clamped(__global const float* row, int x, int limit) {
+    float8 v;
+    v.s0 = row[min(x + 0, limit - 1)]; v.s1 = row[min(x + 1, limit - 1)];
+    v.s2 = row[min(x + 2, limit - 1)]; v.s3 = row[min(x + 3, limit - 1)];
+    v.s4 = row[min(x + 4, limit - 1)]; v.s5 = row[min(x + 5, limit - 1)];
+    v.s6 = row[min(x + 6, limit - 1)]; v.s7 = row[min(x + 7, limit - 1)];
+    return v;
+}
+
+// acc += the taps of rows ky ∈ [kyBegin, kyEnd) of every input channel; KK: the kernel size (a literal where
+// known, so the tap loop unrolls).
+#define CONV_CPU_ACCUMULATE(LOAD, KK)                                                    \
+    for (int ic = 0; ic < inC; ++ic) {                                                   \
+        __global const float* plane = in + (long)ic * hw;                                \
+        __global const float* wic = wBase + ic * kk2 * CPU_OCB;                          \
+        for (int ky = kyBegin; ky < kyEnd; ++ky) {                                       \
+            __global const float* row = plane + ky * w;                                  \
+            _Pragma("unroll") for (int kx = 0; kx < KK; ++kx) {                          \
+                float8 v[CPU_XV];                                                        \
+                _Pragma("unroll") for (int j = 0; j < CPU_XV; ++j) v[j] = LOAD(row, x0 + 8 * j + kx); \
+                _Pragma("unroll") for (int o = 0; o < CPU_OCB; ++o) {                    \
+                    const float wv = wic[(ky * KK + kx) * CPU_OCB + o];                  \
+                    _Pragma("unroll") for (int j = 0; j < CPU_XV; ++j) acc[o][j] = fma((float8)(wv), v[j], acc[o][j]); \
+                }                                                                        \
+            }                                                                            \
+        }                                                                                \
+    }
+
+#define CONV_FAST_LOAD(row, x) vload8(0, (row) + (x))
+#define CONV_TAIL_LOAD(row, x) conv_load8_clamped((row), (x), w)
+
+// The valid correlation out[b, oc, oy, ox] = Σ W[oc, ic, ky, kx]·in[b, ic, oy + ky, ox + kx] (+ bias[oc] if hasBias,
+// then ReLU if relu), for ox < outW ≤ w − k + 1 (output rows outW wide), with `weight` packed by
+// conv2d_pack_weights_cpu. Forward convolution, and backward data on a zero-padded dY with flipped weights; input
+// rows outside [rowBegin, rowEnd) are known zeros (the padding) and skipped.
+// global: (ceil(outW / CPU_XB), h − k + 1, n · ceil(outC / CPU_OCB)).
+__kernel void conv2d_forward_cpu(__global const float* input, __global const float* weight,
+                                 __global const float* bias, __global float* output,
+                                 int n, int inC, int h, int w, int outC, int k, int relu, int hasBias, int outW,
+                                 int rowBegin, int rowEnd) {
+    const int oh = h - k + 1, ow = outW, hw = h * w, kk2 = k * k, ohw = oh * ow;
+    const int ocBlocks = (outC + CPU_OCB - 1) / CPU_OCB;
+    const int xb = get_global_id(0), oy = get_global_id(1), z = get_global_id(2);
+    const int x0 = xb * CPU_XB;
+    if (x0 >= ow || oy >= oh || z >= n * ocBlocks) return;
+    const int b = z / ocBlocks, oc0 = (z - b * ocBlocks) * CPU_OCB;
+    const int ocLimit = outC - oc0;
+    __global const float* wBase = weight + (long)oc0 * inC * kk2;
+    __global const float* in = input + (long)b * inC * hw + oy * w;
+
+    float8 acc[CPU_OCB][CPU_XV];
+    _Pragma("unroll") for (int o = 0; o < CPU_OCB; ++o)
+        _Pragma("unroll") for (int j = 0; j < CPU_XV; ++j) acc[o][j] = (float8)(0.0f);
+
+    const int kyBegin = clamp(rowBegin - oy, 0, k), kyEnd = clamp(rowEnd - oy, 0, k);
+    // A block past the row's end reads into the next row (lanes not stored) unless that passes the buffer's end.
+    const long lastRead = (((long)b * inC + inC - 1) * h + oy + k - 1) * w + x0 + CPU_XB + k - 2;
+    if (x0 + CPU_XB + k - 1 > w && lastRead >= (long)n * inC * hw) { CONV_CPU_ACCUMULATE(CONV_TAIL_LOAD, k) }
+    else if (k == 5) { CONV_CPU_ACCUMULATE(CONV_FAST_LOAD, 5) }
+    else { CONV_CPU_ACCUMULATE(CONV_FAST_LOAD, k) }
+
+    __global float* out = output + ((long)b * outC + oc0) * ohw + oy * ow + x0;
+    for (int o = 0; o < CPU_OCB; ++o) {
+        if (o >= ocLimit) break;
+        const float bv = hasBias ? bias[oc0 + o] : 0.0f;
+        for (int j = 0; j < CPU_XV; ++j) {
+            float8 v = acc[o][j] + (float8)(bv);
+            if (relu) v = select((float8)(0.0f), v, v > (float8)(0.0f));
+            const int x = x0 + 8 * j;
+            if (x + 8 <= ow) vstore8(v, 0, out + o * ohw + 8 * j);
+            else {
+                float t[8]; vstore8(v, 0, t);
+                for (int i = 0; i < 8 && x + i < ow; ++i) out[o * ohw + 8 * j + i] = t[i];
+            }
+        }
+    }
+}
+
+// Weights repacked for conv2d_forward_cpu: packed[ob][q][kk][o] for output channel p = ob·CPU_OCB + o (zero past
+// `pCount`) and input channel q. Forward: the source is W[p][q][kk]. Transposed (the backward-data correlation,
+// whose output channels are W's input channels): W[q][p][k²−1−kk], the kernel flipped.
+// global: (k², qCount, ceil(pCount / CPU_OCB)·CPU_OCB)
+__kernel void conv2d_pack_weights_cpu(__global const float* weight, __global float* packed,
+                                      int pCount, int qCount, int kk2, int transposed) {
+    const int kk = get_global_id(0), q = get_global_id(1), p = get_global_id(2);
+    const int pBlocks = (pCount + CPU_OCB - 1) / CPU_OCB;
+    if (kk >= kk2 || q >= qCount || p >= pBlocks * CPU_OCB) return;
+    float v = 0.0f;
+    if (p < pCount) v = transposed ? weight[((long)q * pCount + p) * kk2 + (kk2 - 1 - kk)] : weight[((long)p * qCount + q) * kk2 + kk];
+    const int ob = p / CPU_OCB, o = p - ob * CPU_OCB;
+    packed[(((long)ob * qCount + q) * kk2 + kk) * CPU_OCB + o] = v;
+}
+
+#ifndef CPU_WOCB
+#define CPU_WOCB 2
+#endif
+#define CPU_KXB 5
+
+inline float conv_hsum8(float8 v) {
+    const float4 a = v.lo + v.hi;
+    const float2 b = a.lo + a.hi;
+    return b.x + b.y;
+}
+
+#define CONV_BWW_STEP(GMASK, XLOAD)                                                      \
+    {                                                                                    \
+        float8 g[CPU_WOCB];                                                              \
+        _Pragma("unroll") for (int o = 0; o < CPU_WOCB; ++o) g[o] = GMASK(vload8(0, gRow + gOff[o] + x)); \
+        _Pragma("unroll") for (int j = 0; j < CPU_KXB; ++j) {                            \
+            const float8 xv = XLOAD(xRow, x + kxs[j]);                                   \
+            _Pragma("unroll") for (int o = 0; o < CPU_WOCB; ++o) acc[o][j] = fma(g[o], xv, acc[o][j]); \
+        }                                                                                \
+    }
+#define CONV_NO_MASK(v) (v)
+#define CONV_TAIL_MASK(v) select((float8)(0.0f), (v), (int8)(0, 1, 2, 3, 4, 5, 6, 7) + x < ow)
+
+// Partial weight gradients: partial[z][oc][ic][ky][kx] = Σ over images [z·chunk, (z+1)·chunk) and output positions
+// of dY[b, oc, oy, ox]·X[b, ic, oy + ky, ox + kx]. Each item: CPU_WOCB channels × CPU_KXB taps of one (ic, ky),
+// accumulated as float8 along ox in a fixed order. global: (inC·k, ceil(outC / CPU_WOCB), splits).
+__kernel void conv2d_backward_weights_cpu(__global const float* input, __global const float* gradOutput,
+                                          __global float* partial, int n, int inC, int h, int w, int outC, int k,
+                                          int chunk) {
+    const int oh = h - k + 1, ow = w - k + 1, ohw = oh * ow, hw = h * w, kk2 = k * k;
+    const int icky = get_global_id(0), ocb = get_global_id(1), z = get_global_id(2);
+    const int ic = icky / k, ky = icky - ic * k, oc0 = ocb * CPU_WOCB;
+    if (ic >= inC || oc0 >= outC) return;
+    const int bBegin = z * chunk, bEnd = min(n, bBegin + chunk);
+    // A partial channel block reads its last real channel again (results not stored).
+    int gOff[CPU_WOCB];
+    _Pragma("unroll") for (int o = 0; o < CPU_WOCB; ++o) gOff[o] = (min(oc0 + o, outC - 1) - oc0) * ohw;
+    const int ow8 = ow & ~7;
+    for (int kx0 = 0; kx0 < k; kx0 += CPU_KXB) {
+        int kxs[CPU_KXB];
+        _Pragma("unroll") for (int j = 0; j < CPU_KXB; ++j) kxs[j] = min(kx0 + j, k - 1);
+        float8 acc[CPU_WOCB][CPU_KXB];
+        _Pragma("unroll") for (int o = 0; o < CPU_WOCB; ++o)
+            _Pragma("unroll") for (int j = 0; j < CPU_KXB; ++j) acc[o][j] = (float8)(0.0f);
+        for (int b = bBegin; b < bEnd; ++b) {
+            for (int oy = 0; oy < oh; ++oy) {
+                __global const float* gRow = gradOutput + ((long)b * outC + oc0) * ohw + oy * ow;
+                __global const float* xRow = input + ((long)b * inC + ic) * hw + (oy + ky) * w;
+                int x = 0;
+                for (; x < ow8; x += 8) CONV_BWW_STEP(CONV_NO_MASK, CONV_FAST_LOAD)
+                if (x < ow) CONV_BWW_STEP(CONV_TAIL_MASK, CONV_TAIL_LOAD)
+            }
+        }
+        __global float* out = partial + (long)z * outC * inC * kk2;
+        _Pragma("unroll") for (int o = 0; o < CPU_WOCB; ++o) {
+            const int oc = oc0 + o;
+            if (oc >= outC) continue;
+            _Pragma("unroll") for (int j = 0; j < CPU_KXB; ++j)
+                if (kx0 + j < k) out[((long)oc * inC + ic) * kk2 + ky * k + kx0 + j] = conv_hsum8(acc[o][j]);
+        }
+    }
+}
+
+// The backward-data correlation's input: dY zero-padded by k − 1 on every side, rows `pw` wide (≥ ow + 2(k − 1)).
+// global: (oh + 2(k − 1), planes = n·outC).
+__kernel void conv2d_pad_cpu(__global const float* gradOutput, __global float* padded, int planes, int oh, int ow,
+                             int k, int pw) {
+    const int y = get_global_id(0), plane = get_global_id(1), ph = oh + 2 * (k - 1);
+    if (y >= ph || plane >= planes) return;
+    __global float* out = padded + ((long)plane * ph + y) * pw;
+    const int sy = y - (k - 1);
+    if (sy < 0 || sy >= oh) {
+        for (int x = 0; x < pw; ++x) out[x] = 0.0f;
+        return;
+    }
+    __global const float* in = gradOutput + ((long)plane * oh + sy) * ow;
+    for (int x = 0; x < k - 1; ++x) out[x] = 0.0f;
+    for (int x = 0; x < ow; ++x) out[k - 1 + x] = in[x];
+    for (int x = ow + k - 1; x < pw; ++x) out[x] = 0.0f;
+}
+
+// gradBias[oc] = Σ over batch and positions of gradOutput[b, oc, ·]: one item per channel, float8 partial sums
+// in a fixed order. global: (outC).
+__kernel void conv2d_backward_bias_cpu(__global const float* gradOutput, __global float* gradBias, int n, int outC,
+                                       int ohw) {
+    const int oc = get_global_id(0);
+    if (oc >= outC) return;
+    float8 acc = (float8)(0.0f);
+    float tail = 0.0f;
+    for (int b = 0; b < n; ++b) {
+        __global const float* g = gradOutput + ((long)b * outC + oc) * ohw;
+        int s = 0;
+        for (; s + 8 <= ohw; s += 8) acc += vload8(0, g + s);
+        for (; s < ohw; ++s) tail += g[s];
+    }
+    gradBias[oc] = conv_hsum8(acc) + tail;
+}
+
+#else
 
 #ifndef CONV_TM
 #define CONV_TM 64
@@ -235,15 +446,6 @@ void conv2d_backward_weights(__global const float* input, __global const float* 
     }
 }
 
-// gradWeight[i] = Σ_z partial[z][i], z in order (deterministic).
-__kernel void conv2d_sum_splits(__global const float* partial, __global float* gradWeight, int count, int splits) {
-    const int i = get_global_id(0);
-    if (i >= count) return;
-    float sum = 0.0f;
-    for (int z = 0; z < splits; ++z) sum += partial[(long)z * count + i];
-    gradWeight[i] = sum;
-}
-
 // gradBias[oc] = Σ over batch and positions of gradOutput[b, oc, ·]: one work-group per channel.
 __kernel __attribute__((reqd_work_group_size(REDUCE_WG, 1, 1)))
 void conv2d_backward_bias(__global const float* gradOutput, __global float* gradBias, int n, int outC, int ohw) {
@@ -256,4 +458,15 @@ void conv2d_backward_bias(__global const float* gradOutput, __global float* grad
     }
     const float total = workgroup_sum(sum, scratch);
     if (lid == 0) gradBias[oc] = total;
+}
+
+#endif
+
+// gradWeight[i] = Σ_z partial[z][i], z in order (deterministic).
+__kernel void conv2d_sum_splits(__global const float* partial, __global float* gradWeight, int count, int splits) {
+    const int i = get_global_id(0);
+    if (i >= count) return;
+    float sum = 0.0f;
+    for (int z = 0; z < splits; ++z) sum += partial[(long)z * count + i];
+    gradWeight[i] = sum;
 }
