@@ -8,8 +8,8 @@ import Foundation
 ///   (`CL_DEVICE_MAX_MEM_ALLOC_SIZE`), as a small GPU would.
 /// - `GCNN_TEST_FAIL_DISPATCH=N` or `N:STATUS`: the N-th kernel enqueue of the process (counting from 1)
 ///   fails with STATUS (default -5, `CL_OUT_OF_RESOURCES`) instead of reaching the device.
-/// - `GCNN_TEST_KERNEL_DEFINES=…`: appended to every program's build options (e.g. `-DCONV_TK=5`, which
-///   the kernels reject at compile time), to make the device's compiler fail.
+/// - `GCNN_TEST_KERNEL_DEFINES=…`: appended to every program's build options (e.g.
+///   `-DREDUCE_WG=not_a_number`, which no kernel compiles with), to make the device's compiler fail.
 public enum CLTestHooks {
     private static func environment(_ name: String) -> String? {
         guard let value = ProcessInfo.processInfo.environment[name], !value.isEmpty else { return nil }

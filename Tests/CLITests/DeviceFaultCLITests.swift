@@ -74,11 +74,13 @@ final class DeviceFaultCLITests: XCTestCase {
     func testKernelThatFailsToBuildIsNamedAndChangesNothing() throws {
         try XCTSkipUnless(OpenCLRequirement.available(), OpenCLRequirement.skipMessage)
         let out = try oneEpoch("opencl")
-        // A tile size the conv kernels refuse at compile time (GCNN_TEST_KERNEL_DEFINES is a test hook).
-        let error = try failingResume(out, device: "opencl", environment: ["GCNN_TEST_KERNEL_DEFINES": "-DCONV_TK=5"],
-                                      expected: ["OpenCL program failed to build for", "error", "CONV_TK"])
+        // A reduction size that is no number: every kernel variant (tiled or CPU) uses REDUCE_WG, so the
+        // compiler fails on any device (GCNN_TEST_KERNEL_DEFINES is a test hook).
+        let error = try failingResume(out, device: "opencl",
+                                      environment: ["GCNN_TEST_KERNEL_DEFINES": "-DREDUCE_WG=gcnn_test_broken_define"],
+                                      expected: ["OpenCL program failed to build for", "error"])
         let firstLine = try XCTUnwrap(error.components(separatedBy: "full build log").first)
-        XCTAssertTrue(firstLine.contains("CONV_TK"), "the first line names the compiler's error: \(error)")
+        XCTAssertTrue(firstLine.contains("gcnn_test_broken_define"), "the first line names the compiler's error: \(error)")
     }
 
     func testBufferBeyondTheDeviceLimitIsNamedWithSizeAndLimit() throws {
