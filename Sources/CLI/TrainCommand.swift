@@ -56,11 +56,27 @@ struct TrainCommand: ParsableCommand {
         request.clipSeconds = clipSeconds
         request.clipsPerTrack = clipsPerTrack
         request.batchNormMomentum = bnMomentum
+        let interrupt = InterruptHandler()
+        interrupt.install()
+        var events = reporter.events
+        events.shouldStop = { interrupt.stop.isRequested }
+        let outcome: TrainingOutcome
         do {
-            _ = try TrainingSession.run(request, events: reporter.events)
+            outcome = try TrainingSession.run(request, events: events)
+        } catch let error as TrainingError {
+            reporter.finishLine()
+            guard case let .epochFailed(_, folder, _, _) = error else { throw CLIFailure("\(error)") }
+            throw CLIFailure("\(error): \(ResumeCommand.line(folder: folder))")
         } catch {
             reporter.finishLine()
             throw CLIFailure("\(error)")
+        }
+        if let stop = outcome.interruption {
+            reporter.finishLine()
+            let place = stop.batchesDone > 0 ? "in epoch \(stop.epoch) after batch \(stop.batchesDone)/\(stop.batches)"
+                : "before epoch \(stop.epoch)"
+            printError("interrupted \(place); \(outcome.folder.url.path) holds the checkpoint, resume with: \(ResumeCommand.line(folder: outcome.folder.url.path))")
+            throw ExitCode(130)
         }
     }
 }

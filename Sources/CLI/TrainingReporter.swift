@@ -47,6 +47,7 @@ final class TrainingReporter {
                          r.epoch, r.train_loss, r.train_acc, r.val_loss, r.val_acc, r.precision, r.recall, r.f1, r.seconds, r.clips_per_second))
         }
         fflush(stdout)
+        if ResourceReport.enabled { printError(ResourceReport.line(epoch: r.epoch)) }
     }
 
     /// Ends a progress bar line, if one is showing.

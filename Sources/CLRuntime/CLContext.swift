@@ -14,7 +14,8 @@ public final class CLContext: @unchecked Sendable {
         }
         self.id = id
         self.device = device
+        CLObjectCounter.created(.context)
     }
 
-    deinit { clReleaseContext(id) }
+    deinit { clReleaseContext(id); CLObjectCounter.released(.context) }
 }

@@ -49,7 +49,8 @@ public struct CLDevice: @unchecked Sendable, CustomStringConvertible {
         localMemoryBytes = Int(try value(CL_DEVICE_LOCAL_MEM_SIZE, cl_ulong(0)))
         hasDedicatedLocalMemory = try value(CL_DEVICE_LOCAL_MEM_TYPE, cl_device_local_mem_type(0))
             == cl_device_local_mem_type(CL_LOCAL)
-        maxAllocationBytes = Int(try value(CL_DEVICE_MAX_MEM_ALLOC_SIZE, cl_ulong(0)))
+        let maxAllocation = Int(try value(CL_DEVICE_MAX_MEM_ALLOC_SIZE, cl_ulong(0)))
+        maxAllocationBytes = CLTestHooks.maxAllocationBytes.map { min($0, maxAllocation) } ?? maxAllocation
         maxWorkGroupSize = try value(CL_DEVICE_MAX_WORK_GROUP_SIZE, 0)
         maxWorkItemSizes = try CLInfo.array("clGetDeviceInfo", Int.self, zero: 0) {
             clGetDeviceInfo(id, cl_device_info(CL_DEVICE_MAX_WORK_ITEM_SIZES), $0, $1, $2)

@@ -10,6 +10,9 @@ public enum CLError: Error, Equatable, CustomStringConvertible, LocalizedError {
     case call(String, status: CLStatus)
     /// A device buffer could not be allocated (or was refused when first used).
     case allocationFailed(label: String, bytes: Int, status: CLStatus)
+    /// A buffer larger than the device's largest allocation (`CL_DEVICE_MAX_MEM_ALLOC_SIZE`), refused
+    /// before asking the driver.
+    case bufferTooLarge(label: String, bytes: Int, limit: Int, device: String)
     /// A program did not compile for `device`; `log` is the device compiler's full build log.
     case buildFailed(device: String, log: String)
     /// A kernel name that the built program does not contain.
@@ -30,9 +33,14 @@ public enum CLError: Error, Equatable, CustomStringConvertible, LocalizedError {
             return "OpenCL call \(function) failed with \(status)"
         case .allocationFailed(let label, let bytes, let status):
             return "could not allocate device buffer '\(label)' of \(CLError.formatBytes(bytes)) (\(status)): reduce the batch size or choose a device with more memory"
+        case .bufferTooLarge(let label, let bytes, let limit, let device):
+            return "device buffer '\(label)' needs \(CLError.formatBytes(bytes)) but \(device) allows at most \(CLError.formatBytes(limit)) per buffer (CL_DEVICE_MAX_MEM_ALLOC_SIZE): use fewer clips or a smaller batch, or choose a device with more memory"
         case .buildFailed(let device, let log):
             let trimmed = log.trimmingCharacters(in: .whitespacesAndNewlines)
-            return "OpenCL program failed to build for \(device); build log:\n\(trimmed.isEmpty ? "(empty)" : trimmed)"
+            // The first line says it all (the first error the compiler reported); the full log follows.
+            let firstError = trimmed.split(separator: "\n").first { $0.localizedCaseInsensitiveContains("error") }
+                ?? trimmed.split(separator: "\n").first ?? "empty build log"
+            return "OpenCL program failed to build for \(device): \(firstError.trimmingCharacters(in: .whitespaces)); full build log:\n\(trimmed.isEmpty ? "(empty)" : trimmed)"
         case .missingKernel(let name):
             return "OpenCL kernel '\(name)' is not in the built program"
         case .invalidArgument(let what):

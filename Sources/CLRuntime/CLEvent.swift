@@ -6,8 +6,8 @@ public final class CLEvent: @unchecked Sendable {
     /// What the command was (kernel name or transfer), for messages.
     public let label: String
 
-    init(id: cl_event, label: String) { self.id = id; self.label = label }
-    deinit { clReleaseEvent(id) }
+    init(id: cl_event, label: String) { self.id = id; self.label = label; CLObjectCounter.created(.event) }
+    deinit { clReleaseEvent(id); CLObjectCounter.released(.event) }
 
     /// Blocks until the command has completed.
     public func wait() throws {

@@ -16,9 +16,10 @@ public final class CLKernel: @unchecked Sendable {
         self.id = id
         self.name = name
         self.program = program
+        CLObjectCounter.created(.kernel)
     }
 
-    deinit { clReleaseKernel(id) }
+    deinit { clReleaseKernel(id); CLObjectCounter.released(.kernel) }
 
     private func setRaw(_ index: Int, size: Int, _ pointer: UnsafeRawPointer?, _ what: String) throws {
         try CLError.check(clSetKernelArg(id, cl_uint(index), size, pointer), "clSetKernelArg(\(name), #\(index) \(what))")

@@ -13,6 +13,7 @@ public final class CLProgram: @unchecked Sendable {
     /// Compiles `sources` (concatenated in order into one program) with `options`. A compile error throws
     /// `CLError.buildFailed` carrying the device's full build log.
     public init(context: CLContext, sources: [String], options: String = "") throws {
+        let options = options + CLTestHooks.extraBuildOptions
         var status: cl_int = 0
         let cStrings = sources.map { strdup($0) }
         defer { cStrings.forEach { free($0) } }
@@ -42,9 +43,10 @@ public final class CLProgram: @unchecked Sendable {
             throw CLError.call("clBuildProgram(\(context.device.name))", status: CLStatus(buildStatus))
         }
         buildLog = log
+        CLObjectCounter.created(.program)
     }
 
-    deinit { clReleaseProgram(id) }
+    deinit { clReleaseProgram(id); CLObjectCounter.released(.program) }
 
     /// The kernel function `name` of this program.
     public func kernel(named name: String) throws -> CLKernel { try CLKernel(program: self, name: name) }

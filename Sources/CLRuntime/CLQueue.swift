@@ -14,11 +14,13 @@ public final class CLQueue: @unchecked Sendable {
         }
         self.id = id
         self.context = context
+        CLObjectCounter.created(.queue)
     }
 
     deinit {
         clFinish(id)
         clReleaseCommandQueue(id)
+        CLObjectCounter.released(.queue)
     }
 
     public var device: CLDevice { context.device }
@@ -41,6 +43,9 @@ public final class CLQueue: @unchecked Sendable {
             for d in 0..<global.count { globalSizes[d] = (global[d] + local[d] - 1) / local[d] * local[d] }
         }
         var event: cl_event? = nil
+        if let injected = CLTestHooks.injectedDispatchFailure() {
+            throw CLError.call("clEnqueueNDRangeKernel(\(kernel.name)) [GCNN_TEST_FAIL_DISPATCH]", status: CLStatus(injected))
+        }
         let status: cl_int = globalSizes.withUnsafeBufferPointer { g in
             withUnsafeMutablePointer(to: &event) { eventPointer in
                 let eventOut = timed ? eventPointer : nil

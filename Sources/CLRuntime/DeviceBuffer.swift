@@ -13,8 +13,10 @@ public final class DeviceBuffer<T: BitwiseCopyable>: @unchecked Sendable {
     public init(context: CLContext, count: Int, label: String) throws {
         precondition(count >= 0, "negative buffer size")
         let bytes = count * MemoryLayout<T>.stride
+        // Checked here, before clCreateBuffer: some drivers accept an oversized request and fail later.
         if bytes > context.device.maxAllocationBytes {
-            throw CLError.allocationFailed(label: label, bytes: bytes, status: .invalidBufferSize)
+            throw CLError.bufferTooLarge(label: label, bytes: bytes, limit: context.device.maxAllocationBytes,
+                                         device: context.device.name)
         }
         var status: cl_int = 0
         // OpenCL refuses empty buffers; an empty DeviceBuffer still owns one element.
@@ -27,9 +29,10 @@ public final class DeviceBuffer<T: BitwiseCopyable>: @unchecked Sendable {
         self.count = count
         self.label = label
         self.context = context
+        CLObjectCounter.created(.buffer)
     }
 
-    deinit { clReleaseMemObject(id) }
+    deinit { clReleaseMemObject(id); CLObjectCounter.released(.buffer) }
 
     public var byteCount: Int { count * MemoryLayout<T>.stride }
 

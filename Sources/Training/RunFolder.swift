@@ -21,7 +21,8 @@ public enum RunFolderError: Error, CustomStringConvertible, Equatable {
 
 /// A run folder: `config.json`, `metrics.jsonl`, `model.safetensors` (PyTorch-loadable),
 /// `training-state.safetensors` (for `--resume`), `confusion.txt`/`.svg`, `learning-curves.svg`.
-/// Every file is replaced atomically, so an interruption at any moment leaves the last complete epoch.
+/// Every file is replaced atomically, so an interruption at any moment leaves the last complete epoch;
+/// `training-state.safetensors` is written last, so it never claims an epoch whose files are missing.
 public struct RunFolder {
     public let url: URL
     public init(_ url: URL) { self.url = url }
@@ -34,10 +35,12 @@ public struct RunFolder {
     public var confusionSVGURL: URL { url.appendingPathComponent("confusion.svg") }
     public var curvesURL: URL { url.appendingPathComponent("learning-curves.svg") }
 
-    /// Prepares the folder for `config`. A new run needs a folder without a run in it; a resumed run
-    /// needs the same result-changing settings, and returns the saved state if an epoch had finished.
+    /// Checks that the folder can take `config` and reads what it holds; changes nothing but stale
+    /// temporary files. A new run needs a folder without a run in it; a resumed run needs the same
+    /// result-changing settings, and gets the saved state if it has one. `begin` then records the config.
     public func open(config: RunConfig, resume: Bool) throws -> TrainingState? {
         let fm = FileManager.default
+        removeStaleTemporaryFiles()
         let hasConfig = fm.fileExists(atPath: configURL.path)
         if !resume {
             guard !hasConfig && !fm.fileExists(atPath: stateURL.path) else { throw RunFolderError.occupied(path: url.path) }
@@ -50,19 +53,24 @@ public struct RunFolder {
             let differing = try old.conflicts(with: config)
             guard differing.isEmpty else { throw RunFolderError.configMismatch(path: url.path, settings: differing) }
         }
-        do { try fm.createDirectory(at: url, withIntermediateDirectories: true) } catch {
-            throw RunFolderError.cannotCreate(path: url.path, reason: (error as NSError).localizedDescription)
-        }
-        try AtomicFile.write(try config.encoded(), to: configURL)
         guard resume, fm.fileExists(atPath: stateURL.path) else { return nil }
         return try TrainingState.read(stateURL)
     }
 
-    /// Writes everything an epoch produced: training state first (what `--resume` reads), then the
-    /// PyTorch checkpoint, the metrics and the pictures.
+    /// Creates the folder if needed and records `config`: called once the device has accepted the run,
+    /// so that a run refused at set-up leaves an existing folder as it was.
+    public func begin(config: RunConfig) throws {
+        do { try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true) } catch {
+            throw RunFolderError.cannotCreate(path: url.path, reason: (error as NSError).localizedDescription)
+        }
+        try AtomicFile.write(try config.encoded(), to: configURL)
+    }
+
+    /// Writes everything an epoch produced: the PyTorch checkpoint, the metrics and the pictures, then the
+    /// training state (what `--resume` reads). Killed before the state's rename, the folder still resumes
+    /// from the previous state and the epoch is trained again, ending in the same files.
     public func saveEpoch(state: TrainingState, config: PaperCNNConfig, labels: [String], task: String,
                           metadata: [String: String] = [:]) throws {
-        try state.write(to: stateURL)
         try ModelCheckpoint.write(state.parameters, config: config, labels: labels,
                                   extraMetadata: metadata.merging(["epochs": String(state.epochsDone), "task": task]) { $1 }, to: modelURL)
         let lines = state.history.map(\.jsonLine).joined(separator: "\n") + "\n"
@@ -73,5 +81,28 @@ public struct RunFolder {
                                                                title: "\(task): validation after epoch \(last.epoch)").utf8), to: confusionSVGURL)
         }
         try AtomicFile.write(Data(RunPictures.learningCurves(state.history, title: task).utf8), to: curvesURL)
+        try saveState(state)
+    }
+
+    /// Writes the training state alone (a run stopped inside an epoch: the finished epochs' files stay).
+    public func saveState(_ state: TrainingState) throws {
+        try state.write(to: stateURL)
+    }
+
+    /// Names of the files a run folder holds.
+    static let fileNames = ["config.json", "metrics.jsonl", "model.safetensors", TrainingState.fileName, "confusion.txt",
+                            "confusion.svg", "learning-curves.svg"]
+
+    /// Removes the temporary files that a killed process left beside this folder's files (`AtomicFile`
+    /// names them `.<file>.tmp-<pid>-<n>`); a file whose writer is still alive is left alone.
+    func removeStaleTemporaryFiles() {
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: url.path) else { return }
+        for entry in entries {
+            guard let name = Self.fileNames.first(where: { entry.hasPrefix(AtomicFile.temporaryPrefix(for: $0)) }) else { continue }
+            let suffix = entry.dropFirst(AtomicFile.temporaryPrefix(for: name).count)
+            if let pid = suffix.split(separator: "-").first.flatMap({ pid_t($0) }), pid != getpid(),
+               kill(pid, 0) == 0 || errno != ESRCH { continue }
+            try? FileManager.default.removeItem(at: url.appendingPathComponent(entry))
+        }
     }
 }

@@ -1,14 +1,44 @@
 import Model
 
+/// How an epoch's training pass ended.
+public enum EpochPass {
+    /// Every batch ran; the metrics of the whole epoch.
+    case finished(ClassificationMetrics)
+    /// Stopped on request after `batchesDone` batches.
+    case stopped(batchesDone: Int)
+}
+
+/// The first batches of an epoch that was stopped: with the generator state from the epoch's start and
+/// the network's state after these batches, everything needed to finish the epoch exactly.
+public struct PartialEpoch: Equatable, Sendable {
+    public var batchesDone: Int
+    /// Per-clip training losses and probabilities of the finished batches, in the epoch's order.
+    public var losses: [Float]
+    public var probabilities: [Float]
+    /// Seconds the epoch had run so far.
+    public var seconds: Double
+    public init(batchesDone: Int, losses: [Float], probabilities: [Float], seconds: Double) {
+        self.batchesDone = batchesDone; self.losses = losses; self.probabilities = probabilities; self.seconds = seconds
+    }
+}
+
 /// Errors that stop a training run.
 public enum TrainingError: Error, CustomStringConvertible, Equatable {
     case nonFiniteLoss(epoch: Int, phase: String)
     case emptySet(String)
+    /// A stored, stopped epoch that does not fit this run's data.
+    case inconsistentPartialEpoch(batchesDone: Int, batches: Int)
+    /// The device failed while training; the run folder keeps the last checkpoint.
+    case epochFailed(epoch: Int, folder: String, kept: String, reason: String)
     public var description: String {
         switch self {
         case let .nonFiniteLoss(epoch, phase):
             return "the \(phase) loss of epoch \(epoch) is NaN or infinite; training stopped and the last good checkpoint is kept (try a lower --lr)"
         case let .emptySet(name): return "the \(name) set holds no clips"
+        case let .inconsistentPartialEpoch(done, batches):
+            return "the training state stopped after batch \(done) of an epoch, which does not fit this run's \(batches) batches of clips; start a new run (another --out)"
+        case let .epochFailed(epoch, folder, kept, reason):
+            return "epoch \(epoch) failed: \(reason); \(folder) still holds \(kept), continue it with --resume"
         }
     }
 }
@@ -60,18 +90,37 @@ public final class Trainer<B: Backend> {
         probabilities = try backend.makeBuffer(count: most * network.config.classes, label: "per-clip probabilities")
     }
 
+    /// Batches the host may enqueue ahead of the device before it waits (a stop takes effect within this).
+    public static var queueAhead: Int { 4 }
+
     /// Batches in one training epoch.
     public var batchesPerEpoch: Int { (trainCount + batchSize - 1) / batchSize }
 
     /// One epoch over the training set in an order drawn from `rng` (Fisher–Yates over clip indices).
-    /// `progress(done, total)` is called after each batch is enqueued.
-    public func trainEpoch(rng: inout RandomGenerator, progress: ((Int, Int) throws -> Void)? = nil) throws -> ClassificationMetrics {
+    ///
+    /// `resuming` continues an epoch that an earlier pass stopped: the same `rng` state gives the same
+    /// order, the first `batchesDone` batches are skipped and their per-clip results restored, so the
+    /// epoch ends exactly as an uninterrupted one. `shouldStop` is asked between batches (never inside
+    /// one); when it answers true the pass ends `.stopped` after the batch in flight. `progress(done, total)`
+    /// is called after each batch is enqueued.
+    public func trainEpoch(rng: inout RandomGenerator, resuming: PartialEpoch? = nil, shouldStop: () -> Bool = { false },
+                           progress: ((Int, Int) throws -> Void)? = nil) throws -> EpochPass {
         var perm = (0..<Int32(trainCount)).map { $0 }
         rng.shuffle(&perm)
         permutation = perm
         try backend.write(perm, to: order, offset: 0)
         let total = batchesPerEpoch
-        for b in 0..<total {
+        let first = resuming?.batchesDone ?? 0
+        if let resuming, first > 0 {
+            let clips = min(first * batchSize, trainCount)
+            guard first <= total, resuming.losses.count == clips, resuming.probabilities.count == clips * probabilityWidth else {
+                throw TrainingError.inconsistentPartialEpoch(batchesDone: first, batches: total)
+            }
+            try backend.write(resuming.losses, to: losses, offset: 0)
+            try backend.write(resuming.probabilities, to: probabilities, offset: 0)
+        }
+        for b in first..<total {
+            if b > first && shouldStop() { return .stopped(batchesDone: b) }
             let start = b * batchSize
             let rows = min(batchSize, trainCount - start)
             try backend.gatherRows(source: trainX, rowLength: clipLength, indices: order, indexOffset: start, rows: rows, into: batchX)
@@ -79,8 +128,21 @@ public final class Trainer<B: Backend> {
             try network.trainStep(input: batchX, labels: batchY, batch: rows, losses: losses,
                                   probabilities: probabilities, resultOffset: start)
             try progress?(b + 1, total)
+            // Keep the device at most `queueAhead` batches behind, so that a stop request is honoured
+            // within a few batches even where enqueueing a whole epoch takes no time (OpenCL).
+            if (b + 1 - first) % Self.queueAhead == 0 { try backend.finish() }
         }
-        return try readMetrics(count: trainCount, labels: perm.map { trainLabels[Int($0)] })
+        if total > first && shouldStop() { return .stopped(batchesDone: total) }
+        return .finished(try readMetrics(count: trainCount, labels: perm.map { trainLabels[Int($0)] }))
+    }
+
+    /// The per-clip results of the first `batchesDone` batches of the current epoch (waits for them), to
+    /// store with a stopped epoch.
+    public func partialEpoch(batchesDone: Int, seconds: Double) throws -> PartialEpoch {
+        let clips = min(batchesDone * batchSize, trainCount)
+        return PartialEpoch(batchesDone: batchesDone, losses: try backend.read(losses, offset: 0, count: clips),
+                            probabilities: try backend.read(probabilities, offset: 0, count: clips * probabilityWidth),
+                            seconds: seconds)
     }
 
     /// Mean loss of the first `clips` clips of the current training epoch (waits for them): for progress display.

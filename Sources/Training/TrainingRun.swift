@@ -36,7 +36,19 @@ public struct TrainingEvents {
     public var batch: (_ epoch: Int, _ done: Int, _ total: Int, _ runningLoss: () throws -> Double) -> Void = { _, _, _, _ in }
     /// After each finished epoch, once its files are written.
     public var epoch: (EpochRecord) -> Void = { _ in }
+    /// Asked between batches: true stops the run after the batch in flight, with a checkpoint to resume
+    /// from (the CLI answers true after Ctrl-C).
+    public var shouldStop: () -> Bool = { false }
     public init() {}
+}
+
+/// Where a stopped run stopped. Its folder resumes exactly from there.
+public struct TrainingInterruption: Equatable, Sendable {
+    /// The epoch that was running (or about to start).
+    public var epoch: Int
+    /// Batches of that epoch trained and saved (0: stopped at the epoch's start; the last finished epoch is saved).
+    public var batchesDone: Int
+    public var batches: Int
 }
 
 /// The result of a run.
@@ -44,6 +56,8 @@ public struct TrainingOutcome {
     public var history: [EpochRecord]
     public var parameters: ParameterSet
     public var folder: RunFolder
+    /// Set when the run stopped on request before its last epoch finished.
+    public var interruption: TrainingInterruption?
 }
 
 /// The training loop of `gcnn train`, written once for every backend: Keras-style initialisation from the
@@ -61,39 +75,78 @@ public enum TrainingRun {
         var parameters: ParameterSet
         var adam: AdamState? = nil
         var history: [EpochRecord] = []
+        var partial: PartialEpoch? = nil
         if let saved {
             parameters = saved.parameters
             adam = saved.adam
             rng = RandomGenerator(state: saved.rng)
             history = saved.history
-            events.notice("resuming \(job.out.path) after epoch \(saved.epochsDone)")
+            partial = saved.partial
         } else {
             parameters = try PaperCNN<B>.initialParameters(config: job.network, rng: &rng)
-            if job.resume { events.notice("\(job.out.path) has no finished epoch; starting from the beginning") }
         }
         let network = try PaperCNN(backend: backend, config: job.network, parameters: parameters, adamState: adam)
         let trainer = try Trainer(network: network, train: job.train, validation: job.validation, batchSize: job.network.maxBatch)
+        try folder.begin(config: config)
+        if let saved, let partial {
+            events.notice("resuming \(job.out.path) in epoch \(saved.epochsDone + 1) after batch \(partial.batchesDone)")
+        } else if let saved {
+            events.notice("resuming \(job.out.path) after epoch \(saved.epochsDone)")
+        } else if job.resume {
+            events.notice("\(job.out.path) has no finished epoch; starting from the beginning")
+        }
+        func outcome(_ interruption: TrainingInterruption? = nil) -> TrainingOutcome {
+            TrainingOutcome(history: history, parameters: parameters, folder: folder, interruption: interruption)
+        }
 
         for epoch in stride(from: history.count + 1, through: job.epochs, by: 1) {
-            let start = DispatchTime.now().uptimeNanoseconds
-            let trainMetrics = try trainer.trainEpoch(rng: &rng) { done, total in
-                events.batch(epoch, done, total) { try trainer.runningTrainLoss(clips: done * trainer.batchSize) }
+            if events.shouldStop() {
+                return outcome(TrainingInterruption(epoch: epoch, batchesDone: partial?.batchesDone ?? 0, batches: trainer.batchesPerEpoch))
             }
-            guard trainMetrics.loss.isFinite else { throw TrainingError.nonFiniteLoss(epoch: epoch, phase: "training") }
-            let validationMetrics = try trainer.validate()
-            guard validationMetrics.loss.isFinite else { throw TrainingError.nonFiniteLoss(epoch: epoch, phase: "validation") }
-            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-            let record = EpochRecord(epoch: epoch, train: trainMetrics, validation: validationMetrics, seconds: seconds,
+            let start = DispatchTime.now().uptimeNanoseconds
+            let epochRNG = rng.state
+            let resumed = partial
+            partial = nil
+            func elapsed() -> Double { (resumed?.seconds ?? 0) + Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
+            let record: EpochRecord
+            do {
+                let pass = try trainer.trainEpoch(rng: &rng, resuming: resumed, shouldStop: events.shouldStop) { done, total in
+                    events.batch(epoch, done, total) { try trainer.runningTrainLoss(clips: done * trainer.batchSize) }
+                }
+                let trainMetrics: ClassificationMetrics
+                switch pass {
+                case .finished(let metrics):
+                    trainMetrics = metrics
+                case .stopped(let done):
+                    parameters = try network.parameters()
+                    let state = TrainingState(epochsDone: epoch - 1, parameters: parameters, adam: try network.adamState(), rng: epochRNG,
+                                              history: history, partial: try trainer.partialEpoch(batchesDone: done, seconds: elapsed()))
+                    try folder.saveState(state)
+                    return outcome(TrainingInterruption(epoch: epoch, batchesDone: done, batches: trainer.batchesPerEpoch))
+                }
+                guard trainMetrics.loss.isFinite else { throw TrainingError.nonFiniteLoss(epoch: epoch, phase: "training") }
+                let validationMetrics = try trainer.validate()
+                guard validationMetrics.loss.isFinite else { throw TrainingError.nonFiniteLoss(epoch: epoch, phase: "validation") }
+                record = EpochRecord(epoch: epoch, train: trainMetrics, validation: validationMetrics, seconds: elapsed(),
                                      trainClips: job.train.count)
+                parameters = try network.parameters()
+                let state = TrainingState(epochsDone: epoch, parameters: parameters, adam: try network.adamState(),
+                                          rng: rng.state, history: history + [record])
+                try folder.saveEpoch(state: state, config: job.network, labels: job.labels, task: job.task,
+                                     metadata: ["clip_seconds": job.features["clipSeconds"] ?? "2",
+                                                "clips_per_track": job.features["clipsPerTrack"] ?? "8"])
+            } catch let error as TrainingError {
+                throw error
+            } catch {
+                // A device or file failure: the folder still holds the last state written (every file is
+                // replaced atomically), and says so.
+                let kept = resumed.map { "epoch \(epoch) up to batch \($0.batchesDone)" }
+                    ?? (epoch > 1 ? "epoch \(epoch - 1)" : "no finished epoch")
+                throw TrainingError.epochFailed(epoch: epoch, folder: job.out.path, kept: kept, reason: "\(error)")
+            }
             history.append(record)
-            parameters = try network.parameters()
-            let state = TrainingState(epochsDone: epoch, parameters: parameters, adam: try network.adamState(),
-                                      rng: rng.state, history: history)
-            try folder.saveEpoch(state: state, config: job.network, labels: job.labels, task: job.task,
-                                 metadata: ["clip_seconds": job.features["clipSeconds"] ?? "2",
-                                            "clips_per_track": job.features["clipsPerTrack"] ?? "8"])
             events.epoch(record)
         }
-        return TrainingOutcome(history: history, parameters: parameters, folder: folder)
+        return outcome()
     }
 }

@@ -37,4 +37,19 @@ final class CLErrorTests: XCTestCase {
         let text = CLError.buildFailed(device: "pocl", log: "input.cl:3:5: error: use of undeclared identifier 'q'\n").description
         XCTAssertTrue(text.contains("pocl") && text.contains("undeclared identifier 'q'"), text)
     }
+
+    /// The first line alone names the device and the compiler's first error; the full log follows.
+    func testBuildFailureFirstLineNamesTheFirstError() {
+        let log = "warning: <command line>:11:9: 'CONV_TK' macro redefined\ninput.cl:174:2: error: \"CONV_TK must divide the thread count\"\n1 error generated."
+        let first = String(CLError.buildFailed(device: "pthread", log: log).description.split(separator: "\n")[0])
+        XCTAssertTrue(first.hasPrefix("OpenCL program failed to build for pthread: input.cl:174:2: error:"), first)
+        XCTAssertTrue(first.contains("CONV_TK must divide"), first)
+    }
+
+    func testBufferTooLargeNamesBufferSizeLimitAndDevice() {
+        let text = CLError.bufferTooLarge(label: "training clips (4480)", bytes: 198_451_200, limit: 134_217_728, device: "gfx90c").description
+        XCTAssertTrue(text.contains("'training clips (4480)'") && text.contains("198451200 bytes") && text.contains("128.0 MiB (134217728 bytes)"), text)
+        XCTAssertTrue(text.contains("gfx90c") && text.contains("CL_DEVICE_MAX_MEM_ALLOC_SIZE"), text)
+        XCTAssertFalse(text.contains("\n"))
+    }
 }

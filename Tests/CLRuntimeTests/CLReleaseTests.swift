@@ -58,4 +58,29 @@ final class CLReleaseTests: XCTestCase {
         XCTAssertEqual(referenceCount { clGetContextInfo(contextID, cl_context_info(CL_CONTEXT_REFERENCE_COUNT), $0, $1, $2) }, 1)
         clReleaseContext(contextID)
     }
+
+    /// The live-object counter (what `GCNN_DEBUG_RESOURCES=1` and `scripts/soak.sh` report) counts each
+    /// wrapper's object while it lives and returns to where it started once they are gone.
+    func testLiveObjectCounterFollowsTheWrappers() throws {
+        let device = try OpenCLTestGate.device()
+        let before = CLObjectCounter.live
+        try { () throws -> Void in
+            let context = try CLContext(device: device)
+            let queue = try CLQueue(context: context)
+            let program = try CLProgram(context: context, sources: ["__kernel void k(__global float* x) { x[get_global_id(0)] = 2.0f; }"])
+            let kernel = try program.kernel(named: "k")
+            let buffers = try (0..<3).map { try DeviceBuffer<Float>(context: context, count: 16, label: "b\($0)") }
+            try kernel.bind(buffers[0])
+            // A kernel argument does not keep its buffer alive: the buffers must outlive the launch.
+            let event = try withExtendedLifetime(buffers) { try queue.dispatch(kernel, global: [16], timed: true) }
+            try event?.wait()
+            let live = CLObjectCounter.live
+            for (kind, added) in [(CLObjectCounter.Kind.context, 1), (.queue, 1), (.program, 1), (.kernel, 1), (.buffer, 3), (.event, 1)] {
+                XCTAssertEqual(live[kind], before[kind]! + added, "\(kind)")
+            }
+            XCTAssertTrue(CLObjectCounter.summary.contains("buffers \(before[.buffer]! + 3)"), CLObjectCounter.summary)
+            withExtendedLifetime((context, queue, program, buffers)) {}
+        }()
+        XCTAssertEqual(CLObjectCounter.live, before)
+    }
 }

@@ -52,15 +52,23 @@ final class DeviceBufferTests: XCTestCase {
         XCTAssertThrowsError(try buffer.fill(0, offset: -1, count: 1, queue: queue))
     }
 
-    func testAllocationBeyondTheDeviceLimitNamesBufferAndSize() throws {
+    /// Refused before clCreateBuffer, with a typed error naming the buffer, its size and the device's limit.
+    func testAllocationBeyondTheDeviceLimitNamesBufferSizeAndLimit() throws {
         let queue = try makeQueue()
-        let count = queue.device.maxAllocationBytes / 4 + 1
+        let limit = queue.device.maxAllocationBytes
+        let count = limit / 4 + 1
+        let before = CLObjectCounter.live[.buffer]
         XCTAssertThrowsError(try DeviceBuffer<Float>(context: queue.context, count: count, label: "huge dataset")) { error in
-            guard case CLError.allocationFailed(let label, let bytes, _) = error else { return XCTFail("\(error)") }
+            guard case CLError.bufferTooLarge(let label, let bytes, let reported, let device) = error else { return XCTFail("\(error)") }
             XCTAssertEqual(label, "huge dataset")
             XCTAssertEqual(bytes, count * 4)
-            XCTAssertTrue("\(error)".contains("huge dataset") && "\(error)".contains("\(count * 4) bytes"), "\(error)")
+            XCTAssertEqual(reported, limit)
+            XCTAssertEqual(device, queue.device.name)
+            let text = "\(error)"
+            XCTAssertTrue(text.contains("'huge dataset'") && text.contains("\(count * 4) bytes") && text.contains("\(limit) bytes"), text)
+            XCTAssertTrue(text.contains("CL_DEVICE_MAX_MEM_ALLOC_SIZE") && !text.contains("\n"), text)
         }
+        XCTAssertEqual(CLObjectCounter.live[.buffer], before, "nothing was allocated")
     }
 
     func testEmptyBufferIsUsable() throws {
