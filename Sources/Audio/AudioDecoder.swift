@@ -16,7 +16,9 @@ public enum AudioDecodeError: Error, CustomStringConvertible, Equatable {
     /// Resampling to the feature rate failed.
     case resampleFailed(path: String, reason: String)
 
-    public var description: String {
+    public var description: String { line.oneLine }
+
+    private var line: String {
         switch self {
         case let .cannotOpen(path, reason): return "\(path): cannot decode audio: \(reason)"
         case let .notARegularFile(path, kind): return "\(path): cannot decode audio: it is a \(kind), not a regular file"
@@ -41,9 +43,13 @@ public struct DecodedAudio: Sendable {
     public var duration: Double { Double(samples.count) / Double(sampleRate) }
 }
 
-/// Reads every format the installed libsndfile reads (WAV in any PCM/float width, AU, AIFF, FLAC,
+/// Reads every format the installed libsndfile reads, when the file has a header that says so (WAV in any PCM/float width, AU, AIFF, FLAC,
 /// Ogg Vorbis/Opus, MP3, CAF, W64, …) as librosa's `load` does through soundfile: integer samples are
 /// scaled to −1…1 by libsndfile (`x / 2^(bits−1)`), float samples are taken as stored.
+///
+/// A file libsndfile only recognises by its name (no header: it would guess headerless 8 kHz µ-law for
+/// `.au`) is refused. A header that claims more data than the file holds is read up to the last whole
+/// frame present, as librosa (soundfile, the same libsndfile) reads it.
 ///
 /// Samples that are NaN or infinite are refused, not zeroed: librosa refuses them too
 /// (`valid_audio`: "Audio buffer is not finite everywhere"), so no reference features exist for such a
@@ -65,15 +71,24 @@ public enum AudioDecoder {
             throw AudioDecodeError.cannotOpen(path: path, reason: String(cString: sf_strerror(nil)))
         }
         defer { sf_close(file) }
+        // Without a recognised header libsndfile guesses from the name alone (any `.au`/`.snd` becomes
+        // headerless 8 kHz µ-law): random bytes would "decode" as noise, so that guess is refused.
+        if Int(info.format) & Int(SF_FORMAT_TYPEMASK) == Int(SF_FORMAT_RAW) {
+            throw AudioDecodeError.cannotOpen(path: path, reason: "no audio header found (headerless raw data is not read: its encoding and rate are unknown)")
+        }
         let channels = Int(info.channels)
         guard channels > 0, info.samplerate > 0 else {
             throw AudioDecodeError.cannotOpen(path: path, reason: "no channels or no sample rate in the header")
         }
 
-        // Read in chunks: some formats (MP3, Ogg) only estimate their length in the header.
+        // Read in chunks: some formats (MP3, Ogg) only estimate their length in the header, and a damaged
+        // header can claim any length, so the frame count is only a capacity hint, bounded by the file's size.
         var interleaved = [Float]()
-        if info.frames > 0 && info.frames < 1 << 31 { interleaved.reserveCapacity(Int(info.frames) * channels) }
-        let chunk = 1 << 16
+        if info.frames > 0 {
+            let claimed = Int(clamping: info.frames).multipliedReportingOverflow(by: channels)
+            interleaved.reserveCapacity(min(claimed.overflow ? .max : claimed.partialValue, Int(st.st_size) + (1 << 16)))
+        }
+        let chunk = max(1, (1 << 16) / channels)  // ≤ 64 Ki samples per read whatever the channel count
         var buffer = [Float](repeating: 0, count: chunk * channels)
         while true {
             let got = buffer.withUnsafeMutableBufferPointer { sf_readf_float(file, $0.baseAddress, sf_count_t(chunk)) }

@@ -4,35 +4,17 @@ import Foundation
 public enum FeatureCacheError: Error, CustomStringConvertible {
     case cannotCreate(path: String, reason: String)
     case cannotWrite(path: String, reason: String)
-    public var description: String {
+    /// `manifest.json` is damaged or edited: ignored (features recomputed), reported with this reason.
+    case badManifest(path: String, reason: String)
+    public var description: String { line.oneLine }
+
+    private var line: String {
         switch self {
         case let .cannotCreate(path, reason): return "\(path): cannot create the feature cache folder: \(reason)"
         case let .cannotWrite(path, reason): return "\(path): cannot write the feature cache: \(reason)"
+        case let .badManifest(path, reason): return "\(path): ignoring the damaged feature cache manifest: \(reason)"
         }
     }
-}
-
-/// The on-disk record of a cached feature array: which file and clips each row is, and the size and
-/// modification time each file had when its features were computed.
-struct FeatureManifest: Codable {
-    struct Entry: Codable {
-        var id: String
-        var genre: String
-        var size: Int64
-        var mtimeNanoseconds: Int64
-        /// First row in the array and number of clips; `nil` rows with a `skipped` reason.
-        var firstRow: Int?
-        var clips: Int
-        var skipped: String?
-    }
-    var format = 1
-    var parameters: FeatureParameters
-    var root: String
-    /// File name of the `.npy` array (in the same folder).
-    var array: String
-    var mels: Int
-    var frames: Int
-    var tracks: [Entry]
 }
 
 /// Features of a dataset for one parameter set, computed once and kept on disk.
@@ -40,10 +22,19 @@ struct FeatureManifest: Codable {
 /// Layout: `<cacheDir>/<hash of dataset root>-<hash of parameters>/manifest.json` plus the
 /// `features-<hash>.npy` array it names (float32 `[clips, mels, frames]`). A file whose path, size or
 /// modification time changed, or a new file, is recomputed; unchanged files' rows are copied from the
-/// previous array; a changed parameter set is a different folder. Writes are atomic (temporary file,
-/// then rename; the array before the manifest that names it), so a concurrent reader or writer sees
-/// either the old cache or the new one, never a mix. Skipped files are remembered with their reason.
+/// previous array; a changed parameter set is a different folder. Skipped files are remembered with
+/// their reason.
+///
+/// Concurrency: a load holds an exclusive `flock` on `<folder>/.lock` from reading the manifest to
+/// writing the new one, so two gcnn processes (or threads) on one cache take turns: the second waits
+/// (saying so once in `log`) and then reuses what the first computed. Writes are also atomic (temporary
+/// file, then rename; the array before the manifest that names it), so a reader that does not lock, or
+/// a process killed mid-write, leaves either the old cache or the new one, never a mix. A damaged
+/// manifest or array is never trusted: it is reported in one line and the features are recomputed.
 public enum FeatureCache {
+    /// Name of the lock file inside a cache folder.
+    public static let lockFileName = ".lock"
+
     /// The features of every clip of `dataset` under `parameters`, from `cacheDir` where valid, computing
     /// (in parallel) only what is missing or changed. `log` receives one line per skipped file.
     public static func load(dataset: GenreDataset, parameters: FeatureParameters, cacheDir: URL,
@@ -56,9 +47,23 @@ public enum FeatureCache {
         } catch {
             throw FeatureCacheError.cannotCreate(path: folder.path, reason: error.localizedDescription)
         }
+        let lockPath = folder.appendingPathComponent(lockFileName).path
+        return try FileLock.withLock(lockPath, waiting: {
+            log("\(folder.path): waiting for another gcnn process using this feature cache")
+        }) {
+            try loadLocked(dataset: dataset, parameters: parameters, folder: folder, log: log)
+        }
+    }
+
+    /// `load`'s work, with the folder's lock held.
+    static func loadLocked(dataset: GenreDataset, parameters: FeatureParameters, folder: URL,
+                           log: (String) -> Void) throws -> ClipFeatures {
         let manifestURL = folder.appendingPathComponent("manifest.json")
-        let old = (try? Data(contentsOf: manifestURL)).flatMap { try? JSONDecoder().decode(FeatureManifest.self, from: $0) }
-        let mels = parameters.nMels, frames = parameters.clipFrames, per = mels * frames
+        var old: FeatureManifest?
+        if let data = try? Data(contentsOf: manifestURL) {
+            do { old = try FeatureManifest.decode(data, path: manifestURL.path) } catch { log("\(error)") }
+        }
+        let mels = parameters.nMels, frames = parameters.clipFrames
 
         // Which tracks can be reused?
         let stamps = dataset.tracks.map { fileStamp($0.path) }
@@ -75,8 +80,18 @@ public enum FeatureCache {
         let todo = dataset.tracks.indices.filter { reusable($0) == nil }
         let needOldRows = dataset.tracks.indices.contains { reusable($0)?.firstRow != nil }
         if needOldRows, let old {
-            oldArray = try? NPY.read(folder.appendingPathComponent(old.array).path)
-            if let a = oldArray, a.shape.count != 3 || a.shape[1] != mels || a.shape[2] != frames { oldArray = nil }
+            let arrayPath = folder.appendingPathComponent(old.array).path
+            do {
+                let a = try NPY.read(arrayPath)
+                guard a.shape.count == 3, a.shape[1] == mels, a.shape[2] == frames else {
+                    throw FeatureCacheError.badManifest(path: manifestURL.path,
+                                                        reason: "\(old.array) has shape \(a.shape), not [rows, \(mels), \(frames)]")
+                }
+                try old.checkRows(arrayRows: a.shape[0], path: manifestURL.path)
+                oldArray = a
+            } catch {
+                log("\(error); recomputing")
+            }
         }
         // Rows are only reusable if the old array is readable; otherwise everything is recomputed.
         let recompute: [Int] = (needOldRows && oldArray == nil) ? Array(dataset.tracks.indices) : todo
@@ -102,8 +117,7 @@ public enum FeatureCache {
                 if let reason = e.skipped {
                     result = .skipped(reason: reason)
                 } else {
-                    let a = oldArray!, start = e.firstRow! * per
-                    result = .clips(count: e.clips, values: Array(a.values[start..<(start + e.clips * per)]))
+                    result = .clips(count: e.clips, values: Array(oldArray!.values[old!.valueRange(of: e)]))
                 }
                 summary.reused += 1
             }
@@ -140,8 +154,9 @@ public enum FeatureCache {
             } catch {
                 throw FeatureCacheError.cannotWrite(path: folder.path, reason: "\(error)")
             }
+            // Older generations, and temporaries of killed writers (safe: we hold the lock).
             let others = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [])
-                .filter { $0.hasPrefix("features-") && $0.hasSuffix(".npy") && $0 != name }
+                .filter { $0.hasPrefix("features-") && $0 != name }
             for f in others { try? FileManager.default.removeItem(at: folder.appendingPathComponent(f)) }
         }
         return ClipFeatures(features: features, mels: mels, frames: frames, genres: dataset.genres, labels: labels,

@@ -9,7 +9,9 @@ public enum NPYError: Error, CustomStringConvertible, Equatable {
     case sizeMismatch(path: String, shape: [Int], expectedBytes: Int, actualBytes: Int)
     case writeFailed(path: String, reason: String)
 
-    public var description: String {
+    public var description: String { line.oneLine }
+
+    private var line: String {
         switch self {
         case let .cannotOpen(path, reason): return "\(path): cannot open .npy file: \(reason)"
         case let .malformedHeader(path, reason): return "\(path): not a valid .npy file: \(reason)"

@@ -8,7 +8,9 @@ public enum SafeTensorsError: Error, CustomStringConvertible, Equatable {
     case wrongShape(path: String, name: String, expected: [Int], found: [Int])
     case wrongDType(path: String, name: String, expected: String, found: String)
 
-    public var description: String {
+    public var description: String { line.oneLine }
+
+    private var line: String {
         switch self {
         case let .unreadable(path, reason): return "\(path): cannot read checkpoint: \(reason)"
         case let .malformed(path, reason):

@@ -48,14 +48,25 @@ public struct TrainingState: Equatable {
     }
 
     public static func read(_ url: URL) throws -> TrainingState {
-        let (tensors, metadata) = try SafeTensors.read(url)
-        func bad(_ why: String) -> SafeTensorsError { .malformed(path: url.path, reason: why) }
+        try interpret(SafeTensors.read(url), path: url.path)
+    }
+
+    /// `read` of a file's bytes; `path` only names the file in errors.
+    public static func decode(_ bytes: [UInt8], path: String) throws -> TrainingState {
+        try interpret(SafeTensors.decode(bytes, path: path), path: path)
+    }
+
+    private static func interpret(_ file: (tensors: [SafeTensor], metadata: [String: String]), path: String) throws -> TrainingState {
+        let (tensors, metadata) = file
+        func bad(_ why: String) -> SafeTensorsError { .malformed(path: path, reason: why) }
         guard let epochs = metadata["epochs_done"].flatMap(Int.init), let step = metadata["adam_step"].flatMap(Int.init),
               let rngText = metadata["rng"], let historyText = metadata["history"] else {
             throw bad("training state metadata is incomplete")
         }
-        let words = rngText.split(separator: ",").compactMap { UInt64($0) }
-        guard words.count == 4 else { throw bad("generator state must be 4 words") }
+        let words = rngText.split(separator: ",", omittingEmptySubsequences: false).map { UInt64($0) }
+        guard words.count == 4, words.allSatisfy({ $0 != nil }), words.contains(where: { $0 != 0 }) else {
+            throw bad("generator state must be 4 unsigned words, not all zero")
+        }
         let history: [EpochRecord]
         do { history = try JSONDecoder().decode([EpochRecord].self, from: Data(historyText.utf8)) } catch {
             throw bad("metrics history is not valid JSON")
@@ -63,17 +74,21 @@ public struct TrainingState: Equatable {
         var parameters = ParameterSet(), m = ParameterSet(), v = ParameterSet()
         var partialLosses: [Float]?, partialProbabilities: [Float]?
         for t in tensors {
+            guard t.dtype == "F32" || (t.dtype == "I64" && !t.name.hasPrefix("adam.") && !t.name.hasPrefix("epoch.")) else {
+                throw bad("tensor \(t.name) is \(t.dtype), expected F32")
+            }
             if t.name == "epoch.losses" || t.name == "epoch.probabilities" {
-                guard t.dtype == "F32" else { throw bad("tensor \(t.name) is \(t.dtype), expected F32") }
                 if t.name == "epoch.losses" { partialLosses = t.floats } else { partialProbabilities = t.floats }
             } else if t.name.hasPrefix("adam.m.") {
                 m.append(NamedTensor(name: String(t.name.dropFirst(7)), shape: t.shape, values: t.floats))
             } else if t.name.hasPrefix("adam.v.") {
                 v.append(NamedTensor(name: String(t.name.dropFirst(7)), shape: t.shape, values: t.floats))
             } else if t.dtype == "I64" {
+                guard t.int64s.allSatisfy({ (0...(1 << 24)).contains($0) }) else {
+                    throw bad("tensor \(t.name) \(t.int64s) is not a count in 0…16777216")
+                }
                 parameters.append(NamedTensor(name: t.name, shape: t.shape, values: t.int64s.map { Float($0) }, storage: .int64))
             } else {
-                guard t.dtype == "F32" else { throw bad("tensor \(t.name) is \(t.dtype), expected F32") }
                 parameters.append(NamedTensor(name: t.name, shape: t.shape, values: t.floats))
             }
         }
@@ -86,6 +101,6 @@ public struct TrainingState: Equatable {
                                    seconds: metadata["epoch_seconds"].flatMap(Double.init) ?? 0)
         }
         return TrainingState(epochsDone: epochs, parameters: parameters, adam: AdamState(step: step, m: m, v: v),
-                             rng: RandomGenerator.State(words: words), history: history, partial: partial)
+                             rng: RandomGenerator.State(words: words.map { $0! }), history: history, partial: partial)
     }
 }

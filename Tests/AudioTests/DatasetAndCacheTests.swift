@@ -5,6 +5,7 @@ final class DatasetAndCacheTests: XCTestCase {
     var lines: [String] = []
     let lock = NSLock()
     func log(_ s: String) { lock.lock(); lines.append(s); lock.unlock() }
+    func logged(_ match: (String) -> Bool) -> Bool { lock.lock(); defer { lock.unlock() }; return lines.contains(where: match) }
 
     /// A small dataset: two genres spelled several ways, one undecodable file, one too-short file.
     func makeDataset(kaggle: Bool = false) throws -> URL {
@@ -149,6 +150,62 @@ final class DatasetAndCacheTests: XCTestCase {
         let after = try FeatureCache.load(dataset: d, parameters: .paper, cacheDir: cache, log: { _ in })
         XCTAssertEqual(after.summary.computed, 0)
         XCTAssertEqual(after.features, results[0]?.features)
+    }
+
+    /// While another holder has the cache folder's lock, a load says it is waiting and does nothing;
+    /// once the lock is released it completes. (Two real processes: `FeatureCacheProcessTests`.)
+    func testLoadWaitsForTheCacheLock() throws {
+        let root = try makeDataset()
+        let cache = try makeTemporaryDirectory(self)
+        let d = try GenreDataset.scan(root.path)
+        let folder = cache.appendingPathComponent(StableHash.hex(of: d.root) + "-" + FeatureParameters.paper.digest)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let fd = open(folder.appendingPathComponent(FeatureCache.lockFileName).path, O_RDWR | O_CREAT, 0o644)
+        XCTAssertGreaterThanOrEqual(fd, 0)
+        XCTAssertEqual(flock(fd, LOCK_EX), 0)
+        let finished = expectation(description: "load finished")
+        final class Result: @unchecked Sendable { var features: ClipFeatures? }  // written before `finished`, read after
+        let result = Result()
+        DispatchQueue.global().async {
+            result.features = try? FeatureCache.load(dataset: d, parameters: .paper, cacheDir: cache, log: self.log)
+            finished.fulfill()
+        }
+        // Wait (bounded) for the waiting line; the load cannot have finished while the lock is held.
+        for _ in 0..<1_000 where !logged({ $0.contains("waiting for another gcnn process") }) { usleep(10_000) }
+        XCTAssertTrue(logged { $0.hasPrefix(folder.path + ": waiting for another gcnn process") }, "\(lines)")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("manifest.json").path))
+        close(fd)  // releases the lock
+        wait(for: [finished], timeout: 120)
+        XCTAssertEqual(result.features?.count, 4)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: folder.appendingPathComponent("manifest.json").path))
+    }
+
+    /// A damaged or edited manifest (rows outside the array, a path instead of a file name) is reported
+    /// in one line and the features recomputed, equal to a fresh computation.
+    func testDamagedManifestIsReportedAndRecomputed() throws {
+        let root = try makeDataset()
+        let cache = try makeTemporaryDirectory(self)
+        let d = try GenreDataset.scan(root.path)
+        let first = try FeatureCache.load(dataset: d, parameters: .paper, cacheDir: cache, log: { _ in })
+        let folder = cache.appendingPathComponent(try FileManager.default.contentsOfDirectory(atPath: cache.path)[0])
+        let manifestURL = folder.appendingPathComponent("manifest.json")
+        let good = try Data(contentsOf: manifestURL)
+        for (damage, expected) in [("\"firstRow\" : 2", "do not lie in the"), ("\"array\" : \"features-", "is not a features-*.npy")] {
+            var text = String(decoding: good, as: UTF8.self)
+            if damage.hasPrefix("\"firstRow") {
+                text = text.replacingOccurrences(of: "\"firstRow\" : 2", with: "\"firstRow\" : 40")
+            } else {
+                text = text.replacingOccurrences(of: "\"array\" : \"features-", with: "\"array\" : \"..\\/features-")
+            }
+            XCTAssertNotEqual(Data(text.utf8), good, damage)
+            try Data(text.utf8).write(to: manifestURL)
+            lines = []
+            let again = try FeatureCache.load(dataset: d, parameters: .paper, cacheDir: cache, log: log)
+            XCTAssertEqual(again.summary.computed, 5, damage)
+            XCTAssertEqual(again.features, first.features, damage)
+            XCTAssertTrue(lines.contains { $0.hasPrefix(manifestURL.path + ": ignoring the damaged feature cache manifest") && $0.contains(expected) },
+                          "\(damage): \(lines)")
+        }
     }
 
     func testExportWritesNpyAndSidecar() throws {

@@ -1,0 +1,1 @@
+// Declarations only (CFuzzer.h); libFuzzer itself is linked by `-sanitize=fuzzer`.
