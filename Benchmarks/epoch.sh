@@ -31,10 +31,10 @@ done
 out="${out:-$(mktemp -d "${TMPDIR:-/tmp}/gcnn-epoch-bench.XXXXXX")}"
 mkdir -p "$out"
 
-# The same thread count for everyone: pocl's pthread device, OpenMP/BLAS pools, TensorFlow's pools; and
+# The same thread count for everyone: pocl's CPU device (its variable's old and new names), OpenMP/BLAS pools, TensorFlow's pools; and
 # where the machine has more cores than that, the same cores (the reference path's Dispatch pool and
 # pocl size themselves from the CPUs they may use).
-export POCL_MAX_PTHREAD_COUNT="$threads" OMP_NUM_THREADS="$threads" OPENBLAS_NUM_THREADS="$threads" MKL_NUM_THREADS="$threads"
+export POCL_MAX_PTHREAD_COUNT="$threads" POCL_CPU_MAX_CU_COUNT="$threads" OMP_NUM_THREADS="$threads" OPENBLAS_NUM_THREADS="$threads" MKL_NUM_THREADS="$threads"
 export TF_NUM_INTRAOP_THREADS="$threads" TF_NUM_INTEROP_THREADS="$threads"
 pin=()
 if [ "$(nproc)" -gt "$threads" ] && command -v taskset >/dev/null; then
