@@ -3,19 +3,24 @@
 # run: gcnn on every OpenCL device `gcnn devices` lists, gcnn's reference path (scaled down, extrapolated and
 # labelled so), Keras 3 on TensorFlow and PyTorch eager (Benchmarks/peers/, skipped with a note when not
 # installed), and the machine's 2-thread sgemm. Everyone is pinned to the same thread count. Prints a
-# Markdown table of medians and ratios to Keras-TF; raw JSON goes to --out.
+# Markdown table of medians and ratios to Keras-TF; raw JSON goes to --out. --train-clips/--val-clips scale
+# gcnn's OpenCL epochs down for slow kernels (then extrapolated and labelled so); the peers always run the
+# seed's full epoch.
 #
-#   Benchmarks/epoch.sh [--threads 2] [--epochs 3] [--warmup 1] [--cpu-train-clips 32] [--cpu-val-clips 32]
-#                       [--cpu-epochs 1] [--no-cpu] [--no-peers] [--torch-channels-last] [--out DIR] [--scratch-path PATH]
+#   Benchmarks/epoch.sh [--threads 2] [--epochs 3] [--warmup 1] [--train-clips 1120] [--val-clips 480]
+#                       [--cpu-train-clips 32] [--cpu-val-clips 32] [--cpu-epochs 1] [--no-cpu] [--no-peers]
+#                       [--torch-channels-last] [--out DIR] [--scratch-path PATH]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-threads=2 epochs=3 warmup=1 cpu_train=32 cpu_val=32 cpu_epochs=1 run_cpu=1 run_peers=1 channels_last=0 out="" scratch=".build"
+threads=2 epochs=3 warmup=1 cl_train=1120 cl_val=480 cpu_train=32 cpu_val=32 cpu_epochs=1 run_cpu=1 run_peers=1 channels_last=0 out="" scratch=".build"
 while [ $# -gt 0 ]; do
     case "$1" in
         --threads) threads="$2"; shift 2 ;;
         --epochs) epochs="$2"; shift 2 ;;
         --warmup) warmup="$2"; shift 2 ;;
+        --train-clips) cl_train="$2"; shift 2 ;;
+        --val-clips) cl_val="$2"; shift 2 ;;
         --cpu-train-clips) cpu_train="$2"; shift 2 ;;
         --cpu-val-clips) cpu_val="$2"; shift 2 ;;
         --cpu-epochs) cpu_epochs="$2"; shift 2 ;;
@@ -24,7 +29,7 @@ while [ $# -gt 0 ]; do
         --torch-channels-last) channels_last=1; shift ;;
         --out) out="$2"; shift 2 ;;
         --scratch-path) scratch="$2"; shift 2 ;;
-        -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
         *) echo "epoch.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -61,7 +66,8 @@ run_json() {  # name, command…: runs it, keeps its JSON in $out/name.json, or 
 devices=$("$gcnn" devices 2>/dev/null | sed -n 's/.*\[\(opencl:[0-9]*\)\].*/\1/p' || true)
 [ -n "$devices" ] || echo "note: no OpenCL device; only the reference path is timed" >&2
 for d in $devices; do
-    run_json "gcnn-${d/:/}" "$gcnn" bench epoch --device "$d" --epochs "$epochs" --warmup "$warmup" --json
+    run_json "gcnn-${d/:/}" "$gcnn" bench epoch --device "$d" --epochs "$epochs" --warmup "$warmup" \
+        --train-clips "$cl_train" --val-clips "$cl_val" --json
 done
 if [ "$run_cpu" -eq 1 ]; then
     # The reference path runs minutes per seed's epoch: a scaled-down epoch without warm-up (it compiles
