@@ -51,7 +51,7 @@ def main(folder):
     for path in sorted(glob.glob(os.path.join(folder, "gcnn-*.json")), key=lambda p: (p.endswith("gcnn-cpu.json"), p)):
         for r in json.load(open(path))["results"]:
             s = r["setup"]
-            label = f"gcnn {r['device']} ({r['device_name']})"
+            label = f"gcnn {r['device']} — {r['device_name']}"
             if r["extrapolated"]:
                 label += ", extrapolated"
                 note = (f"EXTRAPOLATED from {s['train_clips']} + {s['validation_clips']} clips "
