@@ -1,0 +1,109 @@
+#!/usr/bin/env python3
+"""The Markdown table of Benchmarks/epoch.sh, from the JSON files of one run's folder.
+
+    python3 Benchmarks/epoch_table.py DIR
+
+Rows: Keras-TF (the reference of every ratio), PyTorch eager, gcnn on each OpenCL device, gcnn's reference
+path (extrapolated from a scaled-down epoch when so labelled), then sgemm GFLOP/s. Peers that were skipped
+are listed with the reason, never estimated.
+"""
+import glob
+import json
+import os
+import sys
+
+TARGET = 0.7  # issue 5: gcnn on pocl, epoch <= 0.7x Keras-TF's
+
+
+def load(folder, name):
+    path = os.path.join(folder, name + ".json")
+    if not os.path.exists(path):
+        return None
+    with open(path) as f:
+        return json.load(f)
+
+
+def skipped(folder, name):
+    path = os.path.join(folder, name + ".skipped")
+    return open(path).read().strip() if os.path.exists(path) else None
+
+
+def fmt(x, digits=2):
+    return "—" if x is None else f"{x:.{digits}f}"
+
+
+def main(folder):
+    rows = []  # (label, train, val, epoch, cpu, note); an extrapolated row's label says so
+    keras = load(folder, "keras-tf")
+    peers = [("keras-tf", "Keras {keras} / TF {tensorflow}"), ("torch-eager", "PyTorch {torch} eager NCHW"),
+             ("torch-eager-channels-last", "PyTorch {torch} eager channels_last")]
+    for name, label in peers:
+        r = load(folder, name)
+        if r is not None:
+            rows.append((label.format(**r["versions"]), r["median_train_seconds"], r["median_validation_seconds"],
+                         r["median_epoch_seconds"], r.get("median_epoch_cpu_seconds"),
+                         f"{r['threads']} threads, median of {len(r['epochs'])}"))
+        elif skipped(folder, name):
+            rows.append((name, None, None, None, None, "skipped: " + skipped(folder, name)))
+
+    headline = None
+    # OpenCL devices first, the reference path last.
+    for path in sorted(glob.glob(os.path.join(folder, "gcnn-*.json")), key=lambda p: (p.endswith("gcnn-cpu.json"), p)):
+        for r in json.load(open(path))["results"]:
+            s = r["setup"]
+            label = f"gcnn {r['device']} — {r['device_name']}"
+            if r["extrapolated"]:
+                label += ", extrapolated"
+                note = (f"EXTRAPOLATED from {s['train_clips']} + {s['validation_clips']} clips "
+                        f"({r['train_clips_per_second']:.2f} + {r['validation_clips_per_second']:.2f} clips/s)")
+                train = 1120 / r["train_clips_per_second"]
+                val = 480 / r["validation_clips_per_second"]
+            else:
+                note = f"median of {len(r['epochs'])}"
+                train, val = r["median_train_seconds"], r["median_validation_seconds"]
+            # Processor time scales with the clips like wall time does: extrapolate it by the same factor.
+            cpu = r["median_epoch_cpu_seconds"] * r["paper_epoch_seconds"] / r["median_epoch_seconds"]
+            rows.append((label, train, val, r["paper_epoch_seconds"], cpu, note))
+            if r["device"].startswith("opencl") and headline is None:
+                headline = (label, r["paper_epoch_seconds"])
+    for name in sorted(glob.glob(os.path.join(folder, "gcnn-*.skipped"))):
+        rows.append((os.path.basename(name)[:-8], None, None, None, None, "failed: " + open(name).read().strip()))
+
+    base = keras["median_epoch_seconds"] if keras else None
+    base_cpu = keras.get("median_epoch_cpu_seconds") if keras else None
+    print("| run | train s | validation s | epoch s | × Keras-TF | epoch CPU s | CPU × Keras-TF | note |")
+    print("|---|---:|---:|---:|---:|---:|---:|---|")
+    for label, train, val, epoch, cpu, note in rows:
+        ratio = f"{epoch / base:.2f}×" if base and epoch else "—"
+        cpu_ratio = f"{cpu / base_cpu:.2f}×" if base_cpu and cpu else "—"
+        mark = "≈ " if label.endswith("extrapolated") else ""
+        print(f"| {label} | {mark}{fmt(train)} | {mark}{fmt(val)} | {mark}{fmt(epoch)} | {ratio} | {mark}{fmt(cpu)} | {cpu_ratio} | {note} |")
+    print("\nepoch s: wall-clock median (train + validation passes); epoch CPU s: processor time of all the run's "
+          "threads, steadier than wall-clock on a busy machine.")
+
+    sgemm = load(folder, "sgemm")
+    if sgemm:
+        parts = []
+        for lib in ("numpy", "torch", "tensorflow"):
+            entry = sgemm.get(lib, {})
+            if "gflops" in entry:
+                extra = f" ({entry['blas']})" if lib == "numpy" else ""
+                parts.append(f"{lib}{extra} {entry['gflops']:.0f}")
+            else:
+                parts.append(f"{lib} skipped ({entry.get('skipped', 'not run')})")
+        print(f"\nsgemm {sgemm['size']}×{sgemm['size']}, {sgemm['threads']} threads, GFLOP/s: " + ", ".join(parts))
+    elif skipped(folder, "sgemm"):
+        print("\nsgemm: " + skipped(folder, "sgemm"))
+
+    if headline and base:
+        ratio = headline[1] / base
+        verdict = "meets" if ratio <= TARGET else "misses"
+        print(f"\nheadline: {headline[0]} epoch / Keras-TF epoch = {ratio:.2f}× ({verdict} the ≤ {TARGET}× target)")
+    elif headline:
+        print("\nheadline: no Keras-TF epoch in this run, so no ratio (install tensorflow and run again)")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        sys.exit(__doc__)
+    main(sys.argv[1])
