@@ -224,7 +224,9 @@ public enum EpochBenchmark {
         for epoch in 1...(setup.warmupEpochs + setup.timedEpochs) {
             let cpuStart = processorSeconds()
             let start = now()
-            let trainMetrics = try trainer.trainEpoch(rng: &rng)
+            guard case .finished(let trainMetrics) = try trainer.trainEpoch(rng: &rng) else {
+                preconditionFailure("an epoch without a stop request always finishes")
+            }
             let middle = now()
             _ = try trainer.validate()
             let end = now()

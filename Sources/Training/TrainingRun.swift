@@ -112,6 +112,7 @@ public enum TrainingRun {
             do {
                 let pass = try trainer.trainEpoch(rng: &rng, resuming: resumed, shouldStop: events.shouldStop) { done, total in
                     events.batch(epoch, done, total) { try trainer.runningTrainLoss(clips: done * trainer.batchSize) }
+                    TrainingTestHold.afterBatch(epoch: epoch, done: done, shouldStop: events.shouldStop)
                 }
                 let trainMetrics: ClassificationMetrics
                 switch pass {

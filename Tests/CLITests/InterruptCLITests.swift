@@ -26,11 +26,10 @@ final class InterruptCLITests: XCTestCase {
         XCTAssertTrue(reference.wait(seconds: 300))
         XCTAssertEqual(reference.process.terminationStatus, 0, reference.stderr)
 
-        // Ctrl-C early in epoch 2 (its first batches take ~0.1 s each on cpu; pocl runs ahead by at most
-        // `Trainer.queueAhead` batches, which then finish too).
-        let run = try GCNNProcess(arguments(device, out: stopped))
-        XCTAssertTrue(run.waitUntil { run.stdout.contains("\"epoch\":1,") }, run.stderr)
-        usleep(100_000)
+        // Ctrl-C in epoch 2 while the run is held after its batch 3 (`GCNN_TEST_HOLD_AFTER_BATCH`, a test hook),
+        // so that the stop lands inside the epoch however fast the device is.
+        let run = try GCNNProcess(arguments(device, out: stopped), environment: ["GCNN_TEST_HOLD_AFTER_BATCH": "2:3"])
+        XCTAssertTrue(run.waitUntil { run.stderr.contains("test hook: holding in epoch 2 after batch 3") }, run.stderr)
         XCTAssertEqual(run.signal(SIGINT), 130, run.stderr)
         let lines = run.stderr.split(separator: "\n").map(String.init)
         XCTAssertTrue(lines.contains { $0.hasPrefix("interrupt: finishing the current batch") }, run.stderr)
@@ -42,7 +41,7 @@ final class InterruptCLITests: XCTestCase {
         let state = try TrainingState.read(stopped.appendingPathComponent(TrainingState.fileName))
         XCTAssertEqual(state.epochsDone, 1)
         let partial = try XCTUnwrap(state.partial, "a checkpoint inside epoch 2")
-        XCTAssertTrue((1...8).contains(partial.batchesDone), "\(partial.batchesDone)")
+        XCTAssertEqual(partial.batchesDone, 3, "the stop lands after the batch in flight")
         XCTAssertTrue(message.contains("after batch \(partial.batchesDone)/8"), message)
         XCTAssertEqual(partial.losses.count, partial.batchesDone)
         try RunFolderChecks.assertLoads(stopped)
