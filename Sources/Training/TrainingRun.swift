@@ -99,6 +99,7 @@ public enum TrainingRun {
             TrainingOutcome(history: history, parameters: parameters, folder: folder, interruption: interruption)
         }
 
+        var warmUpNoticed = false
         for epoch in stride(from: history.count + 1, through: job.epochs, by: 1) {
             if events.shouldStop() {
                 return outcome(TrainingInterruption(epoch: epoch, batchesDone: partial?.batchesDone ?? 0, batches: trainer.batchesPerEpoch))
@@ -147,6 +148,11 @@ public enum TrainingRun {
             }
             history.append(record)
             events.epoch(record)
+            if !warmUpNoticed, let note = BatchNormWarmUp.notice(momentum: job.network.batchNorm.momentum,
+                                                                 steps: epoch * trainer.batchesPerEpoch) {
+                events.notice(note)
+                warmUpNoticed = true
+            }
         }
         return outcome()
     }
