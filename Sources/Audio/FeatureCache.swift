@@ -95,6 +95,9 @@ public enum FeatureCache {
         }
         // Rows are only reusable if the old array is readable; otherwise everything is recomputed.
         let recompute: [Int] = (needOldRows && oldArray == nil) ? Array(dataset.tracks.indices) : todo
+        if !recompute.isEmpty {
+            log("extracting log-mel features of \(recompute.count) of \(dataset.tracks.count) files into \(folder.path)")
+        }
         let computed = try ClipExtraction.extract(recompute.map { dataset.tracks[$0].path }, parameters: parameters)
         var fresh = [Int: TrackFeatures]()
         for (k, i) in recompute.enumerated() { fresh[i] = computed[k] }

@@ -20,9 +20,10 @@ public enum BatchNormWarmUp {
     public static func notice(momentum: Float, steps: Int) -> String? {
         let left = remaining(momentum: momentum, steps: steps)
         guard left >= threshold else { return nil }
-        return String(format: "note: after %d batches BatchNorm's running statistics (momentum %g) still hold %.0f %% of "
+        let batches = steps == 1 ? "1 batch" : "\(steps) batches"
+        return String(format: "note: after \(batches) BatchNorm's running statistics (momentum %g) still hold %.0f %% of "
                       + "their initial values, and validation uses them, so validation accuracy may understate what the "
                       + "network learned; --bn-momentum 0.9 warms up within 30 batches (README: BatchNorm's warm-up)",
-                      steps, Double(momentum), left * 100)
+                      Double(momentum), left * 100)
     }
 }

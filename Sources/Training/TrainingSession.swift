@@ -110,7 +110,16 @@ public enum TrainingSession {
             dataDescription = data.standardizedFileURL.path
         } else {
             // The built-in corpus is always seed 0, 30-s tracks: `--seed` varies the training, not the data.
+            let folder = cacheDir.appendingPathComponent(
+                SyntheticCorpus.folderName(tracksPerGenre: syntheticTracksPerGenre, seed: 0, seconds: 30))
+            let firstTime = !SyntheticCorpus.isComplete(folder)
+            let start = Date()
+            if firstTime {
+                notice("generating the built-in synthetic corpus (\(syntheticTracksPerGenre * SynthGenre.allCases.count) "
+                       + "30-s tracks) once into \(folder.path)")
+            }
             root = try SyntheticCorpus.ensureGenerated(at: cacheDir, tracksPerGenre: syntheticTracksPerGenre, seed: 0, seconds: 30)
+            if firstTime { notice(String(format: "built-in corpus written in %.1f s", Date().timeIntervalSince(start))) }
             dataDescription = "synthetic:0:\(syntheticTracksPerGenre)x30s"
         }
         let dataset = try GenreDataset.scan(root.path)
