@@ -41,6 +41,8 @@ struct EpochBenchCommand: ParsableCommand {
     var seed: UInt64 = 0
     @Flag(help: "Print one JSON object (every device's epochs, medians, rates) instead of text.")
     var json = false
+    @Flag(help: "Also time every kernel of the timed epochs with the device's event timers (OpenCL devices).")
+    var profile = false
 
     func run() throws {
         let setup = EpochBenchmarkSetup(trainClips: trainClips, validationClips: valClips, batchSize: batchSize,
@@ -50,7 +52,8 @@ struct EpochBenchCommand: ParsableCommand {
         var results: [EpochBenchmarkResult] = []
         for selection in selections {
             do {
-                results.append(try EpochBenchmark.run(setup, on: selection, notice: printError, progress: printError))
+                results.append(try EpochBenchmark.run(setup, on: selection, profile: profile, notice: printError,
+                                                   progress: printError))
             } catch {
                 throw CLIFailure("bench epoch on \(selection): \(error)")
             }
@@ -79,6 +82,10 @@ struct EpochBenchCommand: ParsableCommand {
             print("  seed's epoch (1120 + 480 clips), EXTRAPOLATED from these rates: \(f(r.paperEpochSeconds)) s")
         } else {
             print("  seed's epoch (1120 + 480 clips), measured: \(f(r.medianEpochSeconds)) s")
+        }
+        if let table = r.kernelProfileTable {
+            print("  device time per kernel, mean of the timed epochs:")
+            print(table.split(separator: "\n").map { "    " + $0 }.joined(separator: "\n"))
         }
     }
 

@@ -24,6 +24,8 @@ public final class OpenCLBackend: Backend {
     /// CPU variant: repacked conv weights, and the zero-padded gradient of the backward-data correlation.
     private var packedWeightScratch: DeviceBuffer<Float>?
     private var paddedScratch: DeviceBuffer<Float>?
+    /// While profiling: every kernel launch with its completion event.
+    private var profiled: [(kernel: String, global: [Int], event: CLEvent)]?
 
     /// The kernel files, `common.cl` (shared helpers) first.
     static var sourceFileNames: [String] {
@@ -101,7 +103,9 @@ public final class OpenCLBackend: Backend {
         for (index, argument) in arguments.enumerated() { try argument.bind(to: k, at: index) }
         let groups = local ?? [config.elementwiseWorkGroup] + Array(repeating: 1, count: global.count - 1)
         do {
-            try queue.dispatch(k, global: global, local: groups)
+            if let event = try queue.dispatch(k, global: global, local: groups, timed: profiled != nil) {
+                profiled?.append((name, global, event))
+            }
         } catch CLError.call(let call, let status) where status == .memObjectAllocationFailure || status == .outOfResources {
             // Drivers allocate lazily: name the buffers this launch needed, with their sizes.
             let buffers = arguments.compactMap { $0 as? DeviceBuffer<Float> }
@@ -152,6 +156,19 @@ public final class OpenCLBackend: Backend {
     }
 
     public func finish() throws { try queue.finish() }
+
+    // MARK: Profiling
+
+    /// Starts recording the device time of every kernel launched from now on (discarding any earlier record).
+    public func startProfiling() { profiled = [] }
+
+    /// Waits for the queue, stops recording and returns the device time per kernel and launch size since
+    /// `startProfiling()`, the longest first (empty if profiling was not started).
+    public func stopProfiling() throws -> [KernelTime] {
+        try finish()
+        defer { profiled = nil }
+        return try KernelTime.summarize(profiled ?? [])
+    }
 
     // MARK: Data movement
 
@@ -278,9 +295,15 @@ public final class OpenCLBackend: Backend {
         return buffer
     }
 
-    /// CPU variant work-groups: whole rows of the first dimension (up to 256 items), 1 in the others.
+    /// CPU variant work-groups: whole rows of the first dimension (up to 256 items), 1 in the others; but at
+    /// least 8 groups per compute unit, since a CPU driver runs one work-group on one core (a launch over the
+    /// 64 channels of batch norm was otherwise a single group on a single core).
     private func cpuLocal(_ global: [Int]) -> [Int] {
-        [min(max(global[0], 1), 256)] + Array(repeating: 1, count: global.count - 1)
+        let row = min(max(global[0], 1), 256)
+        let items = global.reduce(1, *)
+        let wanted = 8 * max(device.computeUnits, 1)
+        let local = items / row >= wanted ? row : max(1, min(row, items / wanted))
+        return [local] + Array(repeating: 1, count: global.count - 1)
     }
 
     private func runCPU(_ name: String, global: [Int], _ arguments: any CLKernelArgument...) throws {

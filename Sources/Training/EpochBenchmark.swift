@@ -120,6 +120,9 @@ public struct EpochBenchmarkResult: Codable, Equatable, Sendable {
     public var uploadSeconds: Double
     public var warmup: [EpochTiming]
     public var epochs: [EpochTiming]
+    /// With `--profile` on an OpenCL device: device time per kernel and launch size, the mean of one timed
+    /// epoch (training and validation), the longest first.
+    public var kernelProfile: [KernelTime]?
 
     public var medianTrainSeconds: Double { Self.median(epochs.map(\.trainSeconds)) }
     public var medianValidationSeconds: Double { Self.median(epochs.map(\.validationSeconds)) }
@@ -153,13 +156,13 @@ public struct EpochBenchmarkResult: Codable, Equatable, Sendable {
         case medianEpochSeconds = "median_epoch_seconds", medianEpochCPUSeconds = "median_epoch_cpu_seconds"
         case trainClipsPerSecond = "train_clips_per_second"
         case validationClipsPerSecond = "validation_clips_per_second", paperEpochSeconds = "paper_epoch_seconds"
-        case isExtrapolated = "extrapolated"
+        case isExtrapolated = "extrapolated", kernelProfile = "kernel_profile_per_epoch"
     }
 
     public init(device: String, deviceName: String, kernels: String?, setup: EpochBenchmarkSetup,
-                uploadSeconds: Double, warmup: [EpochTiming], epochs: [EpochTiming]) {
+                uploadSeconds: Double, warmup: [EpochTiming], epochs: [EpochTiming], kernelProfile: [KernelTime]? = nil) {
         self.device = device; self.deviceName = deviceName; self.kernels = kernels; self.setup = setup
-        self.uploadSeconds = uploadSeconds; self.warmup = warmup; self.epochs = epochs
+        self.uploadSeconds = uploadSeconds; self.warmup = warmup; self.epochs = epochs; self.kernelProfile = kernelProfile
     }
 
     public init(from decoder: Decoder) throws {
@@ -168,7 +171,8 @@ public struct EpochBenchmarkResult: Codable, Equatable, Sendable {
                   kernels: try c.decodeIfPresent(String.self, forKey: .kernels),
                   setup: try c.decode(EpochBenchmarkSetup.self, forKey: .setup),
                   uploadSeconds: try c.decode(Double.self, forKey: .uploadSeconds),
-                  warmup: try c.decode([EpochTiming].self, forKey: .warmup), epochs: try c.decode([EpochTiming].self, forKey: .epochs))
+                  warmup: try c.decode([EpochTiming].self, forKey: .warmup), epochs: try c.decode([EpochTiming].self, forKey: .epochs),
+                  kernelProfile: try c.decodeIfPresent([KernelTime].self, forKey: .kernelProfile))
     }
 
     /// Encodes the measurements and, for readers of the JSON, the derived medians and rates.
@@ -186,6 +190,7 @@ public struct EpochBenchmarkResult: Codable, Equatable, Sendable {
         try c.encode(validationClipsPerSecond, forKey: .validationClipsPerSecond)
         try c.encode(paperEpochSeconds, forKey: .paperEpochSeconds)
         try c.encode(isExtrapolated, forKey: .isExtrapolated)
+        try c.encodeIfPresent(kernelProfile, forKey: .kernelProfile)
     }
 }
 
@@ -204,8 +209,9 @@ public enum EpochBenchmark {
     }
 
     /// Runs `setup.warmupEpochs` untimed and `setup.timedEpochs` timed epochs on `backend`.
-    /// `device` is the `--device` word recorded in the result; `progress` gets a line per epoch.
-    public static func run<B: Backend>(_ setup: EpochBenchmarkSetup, backend: B, device: String,
+    /// `device` is the `--device` word recorded in the result; `progress` gets a line per epoch. With
+    /// `profile`, an OpenCL backend also records the device time of every kernel of the timed epochs.
+    public static func run<B: Backend>(_ setup: EpochBenchmarkSetup, backend: B, device: String, profile: Bool = false,
                                        progress: (String) -> Void = { _ in }) throws -> EpochBenchmarkResult {
         try setup.validate()
         var rng = RandomGenerator(seed: setup.seed)
@@ -220,8 +226,10 @@ public enum EpochBenchmark {
         try backend.finish()
         let uploadSeconds = now() - uploadStart
 
+        let profiler = profile ? backend as? OpenCLBackend : nil
         var warmup: [EpochTiming] = [], timed: [EpochTiming] = []
         for epoch in 1...(setup.warmupEpochs + setup.timedEpochs) {
+            if epoch == setup.warmupEpochs + 1 { profiler?.startProfiling() }
             let cpuStart = processorSeconds()
             let start = now()
             guard case .finished(let trainMetrics) = try trainer.trainEpoch(rng: &rng) else {
@@ -241,20 +249,25 @@ public enum EpochBenchmark {
                             timing.cpuSeconds, timing.trainLoss))
         }
         let kernels = (backend as? OpenCLBackend).map { "\($0.config)" }
+        let perEpoch = try profiler?.stopProfiling().map {
+            KernelTime(kernel: $0.kernel, global: $0.global, calls: $0.calls / setup.timedEpochs,
+                       milliseconds: $0.milliseconds / Double(setup.timedEpochs))
+        }
         return EpochBenchmarkResult(device: device, deviceName: backend.deviceName, kernels: kernels, setup: setup,
-                                    uploadSeconds: uploadSeconds, warmup: warmup, epochs: timed)
+                                    uploadSeconds: uploadSeconds, warmup: warmup, epochs: timed, kernelProfile: perEpoch)
     }
 
     /// Runs the benchmark on the backend a `--device` word selects (`cpu`: the reference path). The result
     /// names the resolved device (`gpu` on a machine without one becomes `opencl:N`, with a `notice`).
-    public static func run(_ setup: EpochBenchmarkSetup, on selection: DeviceSelection,
+    public static func run(_ setup: EpochBenchmarkSetup, on selection: DeviceSelection, profile: Bool = false,
                            notice: (String) -> Void = { _ in }, progress: (String) -> Void = { _ in }) throws -> EpochBenchmarkResult {
         try setup.validate()
         guard let (device, note) = try selection.resolve() else {
             return try run(setup, backend: ReferenceBackend(), device: "cpu", progress: progress)
         }
         if let note { notice(note) }
-        return try run(setup, backend: try OpenCLBackend(device: device), device: "opencl:\(device.index)", progress: progress)
+        return try run(setup, backend: try OpenCLBackend(device: device), device: "opencl:\(device.index)", profile: profile,
+                       progress: progress)
     }
 
     private static func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }

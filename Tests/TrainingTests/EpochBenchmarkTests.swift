@@ -63,6 +63,30 @@ final class EpochBenchmarkTests: XCTestCase {
         XCTAssertEqual(try JSONDecoder().decode(EpochBenchmarkReport.self, from: data).results, [r])
     }
 
+    func testReferencePathHasNoKernelProfile() throws {
+        let r = try EpochBenchmark.run(tiny, on: .cpu, profile: true)
+        XCTAssertNil(r.kernelProfile)
+        XCTAssertNil(r.kernelProfileTable)
+    }
+
+    func testKernelProfileTableAndJSON() throws {
+        let e = [EpochTiming(trainSeconds: 0.3, validationSeconds: 0.1, trainLoss: 0.7, cpuSeconds: 0.8)]
+        let profile = [KernelTime(kernel: "conv2d_forward_cpu", global: [11, 60, 512], calls: 35, milliseconds: 300),
+                       KernelTime(kernel: "adam_step", global: [4160], calls: 35, milliseconds: 100)]
+        let r = EpochBenchmarkResult(device: "opencl:0", deviceName: "dev", kernels: "k", setup: EpochBenchmarkSetup(),
+                                     uploadSeconds: 0.1, warmup: [], epochs: e, kernelProfile: profile)
+        let table = try XCTUnwrap(r.kernelProfileTable).split(separator: "\n").map(String.init)
+        XCTAssertEqual(table.count, 4, "\(table)")
+        XCTAssertTrue(table[1].hasPrefix("conv2d_forward_cpu") && table[1].contains("11×60×512")
+                      && table[1].contains("300.0") && table[1].hasSuffix("75.0 %"), table[1])
+        XCTAssertTrue(table[2].hasSuffix("25.0 %"), table[2])
+        XCTAssertTrue(table[3].hasPrefix("kernels 400.0 ms of a 400.0 ms median epoch (100.0 %)"), table[3])
+        let data = try JSONEncoder().encode(r)
+        let object = try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: Any])
+        XCTAssertEqual((object["kernel_profile_per_epoch"] as? [[String: Any]])?.count, 2)
+        XCTAssertEqual(try JSONDecoder().decode(EpochBenchmarkResult.self, from: data), r)
+    }
+
     func testRefusesOptionsOutOfRange() {
         var s = tiny
         s.timedEpochs = 0
