@@ -45,7 +45,9 @@ public struct OpenCLKernelConfig: Equatable, Sendable, CustomStringConvertible {
     public var cpuXBlock: Int { 8 * cpuVectors }
 
     /// - GPUs: tiled, 64×64 tiles of 256 work items, 4×4 accumulators each (the classic SGEMM shape).
-    /// - CPU devices (`CL_DEVICE_TYPE_CPU`, e.g. pocl): the CPU variant, 4 channels × 16 x positions per item.
+    /// - CPU devices (`CL_DEVICE_TYPE_CPU`, e.g. pocl): the CPU variant, 6 channels × 16 x positions per item
+    ///   (12 float8 accumulators). conv2 forward at batch 32 on pocl's AVX2 target, 2 cores, GFLOP/s by channels ×
+    ///   vectors: 6×2 112–118, 5×2 112, 4×2 (the earlier default) 88–92, 6×1 82, 4×3 71, 7×2 71 (spills), 8×1 64.
     /// - Anything else: tiled, 32×32 tiles of 64 items, smaller reductions (fewer where the device allows less).
     public static func forDevice(_ device: CLDevice) -> OpenCLKernelConfig {
         if device.kind == .gpu && device.maxWorkGroupSize >= 256 {
@@ -54,7 +56,7 @@ public struct OpenCLKernelConfig: Equatable, Sendable, CustomStringConvertible {
         }
         if device.kind == .cpu && device.maxWorkGroupSize >= 64 {
             return OpenCLKernelConfig(variant: .cpu, tileM: 32, tileN: 32, tileK: 8, regM: 4, regN: 4,
-                                      reduceWorkGroup: 64, elementwiseWorkGroup: 64)
+                                      reduceWorkGroup: 64, elementwiseWorkGroup: 64, cpuChannels: 6)
         }
         var size = 64
         while size > device.maxWorkGroupSize { size /= 2 }
