@@ -99,26 +99,20 @@ public enum BackendCheck {
     }
 
     /// The column titles of `line(_:)`.
-    public static let header = pad("op", 42) + pad("shape", 30) + lpad("max abs err", 12) + lpad("max rel err", 12)
-        + lpad("tolerance", 10) + lpad("device ms", 11) + lpad("ref ms", 10) + "  result"
+    public static let header = "op".leftAligned(42) + "shape".leftAligned(30) + "max abs err".rightAligned(12)
+        + "max rel err".rightAligned(12) + "tolerance".rightAligned(10) + "device ms".rightAligned(11)
+        + "ref ms".rightAligned(10) + "  result"
 
     /// One row as a fixed-width table line.
     public static func line(_ row: BackendCheckRow) -> String {
         let result = row.passed ? "ok" : (row.deterministic ? "FAIL" : "FAIL (not deterministic)")
-        return pad(row.op, 42) + pad(row.shape, 30) + lpad(sci(row.maxAbsError), 12) + lpad(sci(row.maxRelError), 12)
-            + lpad(sci(row.tolerance), 10) + lpad(String(format: "%.2f", row.deviceMilliseconds), 11)
-            + lpad(String(format: "%.2f", row.referenceMilliseconds), 10) + "  " + result
+        return row.op.leftAligned(42) + row.shape.leftAligned(30) + sci(row.maxAbsError).rightAligned(12)
+            + sci(row.maxRelError).rightAligned(12) + sci(row.tolerance).rightAligned(10)
+            + String(format: "%.2f", row.deviceMilliseconds).rightAligned(11)
+            + String(format: "%.2f", row.referenceMilliseconds).rightAligned(10) + "  " + result
     }
 
     private static func sci(_ value: Double) -> String {
         value.isFinite ? String(format: "%.1e", value) : "inf"
-    }
-
-    private static func pad(_ text: String, _ width: Int) -> String {
-        text.count >= width ? text + " " : text + String(repeating: " ", count: width - text.count)
-    }
-
-    private static func lpad(_ text: String, _ width: Int) -> String {
-        text.count >= width ? " " + text : String(repeating: " ", count: width - text.count) + text
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Model
 
 /// What `gcnn bench epoch --json` prints: the machine and every device's `EpochBenchmarkResult`.
 public struct EpochBenchmarkReport: Codable, Equatable, Sendable {
@@ -29,13 +30,12 @@ extension EpochBenchmarkResult {
     public var kernelProfileTable: String? {
         guard let profile = kernelProfile else { return nil }
         let total = profile.reduce(0) { $0 + $1.milliseconds }
-        func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s + " " : s + String(repeating: " ", count: n - s.count) }
-        func lpad(_ s: String, _ n: Int) -> String { s.count >= n ? " " + s : String(repeating: " ", count: n - s.count) + s }
-        var lines = [pad("kernel", 34) + pad("global size", 18) + lpad("calls", 7) + lpad("ms/epoch", 11) + lpad("share", 8)]
+        var lines = ["kernel".leftAligned(34) + "global size".leftAligned(18) + "calls".rightAligned(7)
+                     + "ms/epoch".rightAligned(11) + "share".rightAligned(8)]
         for k in profile {
-            lines.append(pad(k.kernel, 34) + pad(k.global.map(String.init).joined(separator: "×"), 18) + lpad("\(k.calls)", 7)
-                         + lpad(String(format: "%.1f", k.milliseconds), 11)
-                         + lpad(String(format: "%.1f %%", total > 0 ? 100 * k.milliseconds / total : 0), 8))
+            lines.append(k.kernel.leftAligned(34) + k.global.map(String.init).joined(separator: "×").leftAligned(18)
+                         + "\(k.calls)".rightAligned(7) + String(format: "%.1f", k.milliseconds).rightAligned(11)
+                         + String(format: "%.1f %%", total > 0 ? 100 * k.milliseconds / total : 0).rightAligned(8))
         }
         let wall = medianEpochSeconds * 1000
         lines.append(String(format: "kernels %.1f ms of a %.1f ms median epoch (%.1f %%); the rest is host work and gaps between launches",
