@@ -18,21 +18,19 @@ public struct KernelTime: Codable, Equatable, Sendable {
 
     /// `events` (kernel name, global size, completion event) summed per kernel and size, the longest first.
     static func summarize(_ events: [(kernel: String, global: [Int], event: CLEvent)]) throws -> [KernelTime] {
-        var byLaunch: [String: KernelTime] = [:]
-        var order: [String] = []
+        var times: [KernelTime] = [], row: [String: Int] = [:]
         for e in events {
             let key = "\(e.kernel) \(e.global)"
-            let ms = try e.event.elapsedMilliseconds()
-            if byLaunch[key] == nil {
-                byLaunch[key] = KernelTime(kernel: e.kernel, global: e.global, calls: 0, milliseconds: 0)
-                order.append(key)
+            if row[key] == nil {
+                row[key] = times.count
+                times.append(KernelTime(kernel: e.kernel, global: e.global, calls: 0, milliseconds: 0))
             }
-            byLaunch[key]!.calls += 1
-            byLaunch[key]!.milliseconds += ms
+            times[row[key]!].calls += 1
+            times[row[key]!].milliseconds += try e.event.elapsedMilliseconds()
         }
-        // Stable for equal times: first launched first.
-        return order.enumerated().map { ($0.offset, byLaunch[$0.element]!) }
-            .sorted { $0.1.milliseconds != $1.1.milliseconds ? $0.1.milliseconds > $1.1.milliseconds : $0.0 < $1.0 }
-            .map(\.1)
+        // Equal times keep launch order.
+        return times.enumerated()
+            .sorted { ($0.element.milliseconds, $1.offset) > ($1.element.milliseconds, $0.offset) }
+            .map(\.element)
     }
 }
