@@ -44,9 +44,9 @@ final class Workloads: @unchecked Sendable {
     func trainStep<B: Backend>(_ key: String, backend: B, batch n: Int) throws -> (step: () throws -> Void, finish: () throws -> Void) {
         if let made = networks[key] { return made }
         var rng = RandomGenerator(seed: 3)
-        let config = PaperCNNConfig(maxBatch: n)
-        let network = try PaperCNN(backend: backend, config: config,
-                                   parameters: try PaperCNN<B>.initialParameters(config: config, rng: &rng))
+        let config = NetworkConfig.paper(maxBatch: n)
+        let network = try Network(backend: backend, config: config,
+                                   parameters: try Network<B>.initialParameters(config: config, rng: &rng))
         let x = try backend.makeBuffer((0..<(n * config.inputCount)).map { _ in Float(rng.normal()) }, label: "batch")
         let y = try backend.makeBuffer((0..<n).map { Float($0 % 2) }, label: "labels")
         let losses = try backend.makeBuffer(count: n, label: "losses"), probs = try backend.makeBuffer(count: n, label: "probabilities")

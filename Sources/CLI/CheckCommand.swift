@@ -31,12 +31,12 @@ struct CheckCommand: ParsableCommand {
             print("device: opencl:\(clDevice.index) \(clDevice.name) (\(clDevice.kind), \(clDevice.platformName)); kernels: \(backend.config)")
             print("paper shapes at batch \(batch)\n")
             print(BackendCheck.header)
-            rows = try BackendCheck.run(device: backend, reference: reference, paperBatch: batch, onRow: printRow)
+            rows = try BackendCheck.run(device: backend, reference: reference, architecture: try Architecture.paper.resolved(classes: 1), batch: batch, onRow: printRow)
         } else {
             print("note: --device cpu is the reference path itself; this compares two reference runs (determinism and timings only).")
             print("paper shapes at batch \(batch)\n")
             print(BackendCheck.header)
-            rows = try BackendCheck.run(device: ReferenceBackend(), reference: reference, paperBatch: batch, onRow: printRow)
+            rows = try BackendCheck.run(device: ReferenceBackend(), reference: reference, architecture: try Architecture.paper.resolved(classes: 1), batch: batch, onRow: printRow)
         }
         let failed = rows.filter { !$0.passed }
         print("\n\(rows.count - failed.count) of \(rows.count) checks passed" + (failed.isEmpty ? "." : "; failed: " + failed.map { "\($0.op) [\($0.shape)]" }.joined(separator: ", ")))

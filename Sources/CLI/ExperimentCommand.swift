@@ -21,8 +21,8 @@ struct ExperimentCommand: ParsableCommand {
         var out: String?
         @Option(name: .customLong("synthetic-tracks"), help: "Tracks per genre of the built-in corpus (when no --data).")
         var syntheticTracks: Int = 100
-        @Option(name: .customLong("bn-momentum"), help: "BatchNorm running-statistics momentum, Keras' sense (the seed's 0.99).")
-        var bnMomentum: Float = 0.99
+        @Option(name: .customLong("bn-momentum"), help: "Sets every batch-norm layer's running-statistics momentum, Keras' sense (default: the architecture's; the paper's is the seed's 0.99).")
+        var bnMomentum: Float?
 
         func request(epochs: Int, name: String) -> ExperimentRequest {
             ExperimentRequest(data: data.map { URL(fileURLWithPath: $0) }, device: device, seed: seed, epochs: epochs,

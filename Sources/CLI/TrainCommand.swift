@@ -26,8 +26,8 @@ struct TrainCommand: ParsableCommand {
     var clipSeconds: Double = 2
     @Option(name: .customLong("clips-per-track"), help: "Non-overlapping clips taken from each track.")
     var clipsPerTrack: Int = 8
-    @Option(name: .customLong("bn-momentum"), help: "BatchNorm running-statistics momentum, Keras' sense (the seed's 0.99; 0.9 is PyTorch's default).")
-    var bnMomentum: Float = 0.99
+    @Option(name: .customLong("bn-momentum"), help: "Sets every batch-norm layer's running-statistics momentum, Keras' sense (default: the architecture's; the paper's is the seed's 0.99; 0.9 is PyTorch's default).")
+    var bnMomentum: Float?
     @Option(help: "Epochs to train (with --resume: the total, counting finished ones).")
     var epochs: Int = 2
     @Option(name: .customLong("batch-size"), help: "Clips per batch.")

@@ -17,6 +17,11 @@ public struct Architecture: Equatable, Sendable {
         self.name = name; self.inputHeight = inputHeight; self.inputWidth = inputWidth; self.layers = layers
     }
 
+    /// The momentum (Keras' sense) of each batch-norm layer, in order.
+    public var batchNormMomenta: [Float] {
+        layers.compactMap { if case .batchnorm(let s) = $0 { s.momentum } else { nil } }
+    }
+
     /// The same architecture with every batch-norm layer's momentum (Keras' sense) set to `momentum`.
     public func withBatchNormMomentum(_ momentum: Float) -> Architecture {
         var copy = self
@@ -352,6 +357,21 @@ extension Architecture {
                                           forwardFLOPs: flops))
         }
         return ResolvedArchitecture(architecture: self, classes: classes, layers: resolved)
+    }
+}
+
+extension Architecture {
+    /// The paper's layer sequence at another input size, width or kernel (small networks for tests, and
+    /// checkpoints written before architectures were data).
+    public static func paperVariant(inputHeight: Int, inputWidth: Int, filters: Int = 64, kernel: Int = 5) -> Architecture {
+        var architecture = Architecture.paper
+        architecture.inputHeight = inputHeight; architecture.inputWidth = inputWidth
+        architecture.layers = architecture.layers.map { layer in
+            guard case .conv2d(var s) = layer else { return layer }
+            s.filters = filters; s.kernelH = kernel; s.kernelW = kernel
+            return .conv2d(s)
+        }
+        return architecture
     }
 }
 

@@ -76,12 +76,13 @@ public enum BackendCheck {
                                tolerance: testCase.tolerance, deterministic: deterministic)
     }
 
-    /// Every case at the paper's shapes (batch `paperBatch`) and at awkward shapes; `onRow` sees each row as
+    /// Every case at awkward shapes and at `architecture`'s shapes (batch `batch`); `onRow` sees each row as
     /// soon as it is measured.
-    public static func run<D: Backend>(device: D, reference: ReferenceBackend, paperBatch: Int = 32,
+    public static func run<D: Backend>(device: D, reference: ReferenceBackend, architecture: ResolvedArchitecture,
+                                       batch: Int = 32,
                                        onRow: (BackendCheckRow) -> Void = { _ in }) throws -> [BackendCheckRow] {
         var rows: [BackendCheckRow] = []
-        for testCase in BackendCheckCases.all(paperBatch: paperBatch) {
+        for testCase in BackendCheckCases.all(architecture: architecture, batch: batch) {
             let row = try run(testCase, device: device, reference: reference)
             rows.append(row)
             onRow(row)

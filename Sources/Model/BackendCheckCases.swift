@@ -349,31 +349,8 @@ public enum BackendCheckCases {
         ]
     }
 
-    /// The paper's network at batch `n`: conv1 1×64×173 → 64×60×169, pool → 64×30×84, conv2 → 64×26×80,
-    /// pool → 64×13×40, dense 33 280 → 1 (and the 10-genre head's softmax).
-    public static func paper(batch n: Int) -> [any BackendCheckCase] {
-        let conv1 = Conv2DShape(input: Shape4(n: n, c: 1, h: 64, w: 173), outChannels: 64)
-        let conv2 = Conv2DShape(input: Shape4(n: n, c: 64, h: 30, w: 84), outChannels: 64)
-        return [
-            Conv2DForwardCase(conv1, relu: true, seed: 1), Conv2DForwardCase(conv2, relu: true, seed: 2),
-            Conv2DBackwardDataCase(conv2, seed: 3),
-            Conv2DBackwardWeightsCase(conv1, seed: 4), Conv2DBackwardWeightsCase(conv2, seed: 5),
-            ReluBackwardCase(count: conv1.output.count, seed: 6),
-            MaxPoolCase(PoolShape(input: conv1.output), backward: false, seed: 7),
-            MaxPoolCase(PoolShape(input: conv1.output), backward: true, seed: 8),
-            MaxPoolCase(PoolShape(input: conv2.output), backward: false, seed: 9),
-            MaxPoolCase(PoolShape(input: conv2.output), backward: true, seed: 10),
-            BatchNormForwardCase(conv1.output, config: .keras, training: true, seed: 11),
-            BatchNormForwardCase(conv1.output, config: .keras, training: false, seed: 12),
-            BatchNormBackwardCase(conv1.output, seed: 13),
-            DenseCase(batch: n, inFeatures: 33_280, outFeatures: 1, backward: false, seed: 14),
-            DenseCase(batch: n, inFeatures: 33_280, outFeatures: 1, backward: true, seed: 15),
-            LossCase(batch: n, classes: 1, resultOffset: 0, seed: 16),
-            LossCase(batch: n, classes: 10, resultOffset: 0, seed: 17),
-            AdamCase(count: conv2.weightCount, step: 3, placement: .keras, seed: 18),
-            GatherRowsCase(sourceRows: 3 * n, rowLength: 64 * 173, rows: n, indexOffset: n, seed: 19),
-        ]
+    /// Awkward shapes and every op of `architecture`'s layers at batch `batch`.
+    public static func all(architecture: ResolvedArchitecture, batch: Int) -> [any BackendCheckCase] {
+        awkward() + cases(for: architecture, batch: batch)
     }
-
-    public static func all(paperBatch: Int) -> [any BackendCheckCase] { awkward() + paper(batch: paperBatch) }
 }

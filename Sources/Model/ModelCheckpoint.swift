@@ -1,14 +1,15 @@
 import Foundation
 
-/// `model.safetensors`: a `PaperCNN`'s `state_dict` in PyTorch's names, shapes and dtypes, so that
-/// `model.load_state_dict(safetensors.torch.load_file(path), strict=True)` loads it into the same
-/// architecture in PyTorch (`bn1.num_batches_tracked` is an int64 scalar; every other tensor float32).
-/// The network's configuration travels in the file's metadata.
+/// `model.safetensors`: a `Network`'s `state_dict` in PyTorch's names, shapes and dtypes, so that
+/// `module.load_state_dict(safetensors.torch.load_file(path), strict=True)` loads it into the equivalent
+/// PyTorch module (`num_batches_tracked` int64 scalars; every other tensor float32). The architecture
+/// (its spec as JSON), the head's outputs and the class names travel in the file's metadata, so a checkpoint
+/// alone rebuilds its network.
 public enum ModelCheckpoint {
     /// Metadata keys gcnn writes (all strings, as the format requires).
     public enum Key {
-        public static let format = "format", inputHeight = "input_height", inputWidth = "input_width",
-                          filters = "filters", kernel = "kernel", classes = "classes", labels = "labels"
+        public static let format = "format", architecture = "architecture", classes = "classes", labels = "labels",
+                          inputHeight = "input_height", inputWidth = "input_width"
     }
 
     /// The safetensors tensors of `parameters`.
@@ -23,29 +24,35 @@ public enum ModelCheckpoint {
 
     /// Writes `parameters` of a network of `config` atomically; `labels` names the classes in order
     /// (e.g. `["metal", "jazz"]`) so `predict` can say genre names.
-    public static func write(_ parameters: ParameterSet, config: PaperCNNConfig, labels: [String],
+    public static func write(_ parameters: ParameterSet, config: NetworkConfig, labels: [String],
                              extraMetadata: [String: String] = [:], to url: URL) throws {
-        var metadata = extraMetadata
+        try SafeTensors.write(tensors(parameters), metadata: metadata(config: config, labels: labels, extra: extraMetadata), to: url)
+    }
+
+    /// The metadata `write` stores.
+    public static func metadata(config: NetworkConfig, labels: [String], extra: [String: String] = [:]) -> [String: String] {
+        var metadata = extra
         metadata[Key.format] = "pt"
+        metadata[Key.architecture] = config.architecture.jsonText
+        metadata[Key.classes] = String(config.classes)
         metadata[Key.inputHeight] = String(config.inputHeight)
         metadata[Key.inputWidth] = String(config.inputWidth)
-        metadata[Key.filters] = String(config.filters)
-        metadata[Key.kernel] = String(config.kernel)
-        metadata[Key.classes] = String(config.classes)
         metadata[Key.labels] = labels.joined(separator: ",")
-        try SafeTensors.write(tensors(parameters), metadata: metadata, to: url)
+        return metadata
     }
 
-    /// A checkpoint read back: the parameters, the network configuration they fit, the class names.
+    /// A checkpoint read back: the parameters, the network they fit, the class names.
     public struct Loaded {
         public var parameters: ParameterSet
-        public var config: PaperCNNConfig
+        /// The network's architecture and head (Adam's settings and the batch size are defaults).
+        public var config: NetworkConfig
         public var labels: [String]
         public var metadata: [String: String]
+        public var architecture: Architecture { config.architecture }
     }
 
-    /// Reads `url`, deriving the architecture from the tensors' shapes and checking every tensor the
-    /// network needs is present with the right shape and dtype (extra tensors are refused, as PyTorch's strict load).
+    /// Reads `url`, rebuilding the architecture from the metadata and checking that every tensor the network
+    /// needs is present with the right shape and dtype (extra tensors are refused, as PyTorch's strict load).
     public static func read(_ url: URL) throws -> Loaded {
         try interpret(SafeTensors.read(url), path: url.path)
     }
@@ -61,49 +68,70 @@ public enum ModelCheckpoint {
     private static func interpret(_ file: (tensors: [SafeTensor], metadata: [String: String]), path: String) throws -> Loaded {
         let (tensors, metadata) = file
         let byName = Dictionary(tensors.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-        func need(_ name: String) throws -> SafeTensor {
-            guard let t = byName[name] else { throw SafeTensorsError.missingTensor(path: path, name: name) }
-            return t
-        }
-        let conv1 = try need("conv1.weight"), fc = try need("fc.weight")
-        guard conv1.shape.count == 4, conv1.shape[1] == 1, conv1.shape[2] == conv1.shape[3], fc.shape.count == 2 else {
-            throw SafeTensorsError.malformed(path: path, reason: "conv1.weight \(conv1.shape) / fc.weight \(fc.shape) do not describe the paper's network")
-        }
-        var config = PaperCNNConfig(filters: conv1.shape[0], kernel: conv1.shape[2], classes: fc.shape[0])
-        if let h = metadata[Key.inputHeight].flatMap(Int.init), let w = metadata[Key.inputWidth].flatMap(Int.init) {
-            guard (1...maxInputSide).contains(h), (1...maxInputSide).contains(w) else {
-                throw SafeTensorsError.malformed(path: path, reason: "input size \(h)×\(w) in the metadata is outside 1…\(maxInputSide)")
+        let architecture: Architecture
+        let classes: Int
+        if let text = metadata[Key.architecture] {
+            do { architecture = try Architecture.parse(text, source: "\(path) (metadata '\(Key.architecture)')") } catch {
+                throw SafeTensorsError.malformed(path: path, reason: "\(error)")
             }
-            config.inputHeight = h; config.inputWidth = w
+            guard let c = metadata[Key.classes].flatMap(Int.init), (1...4096).contains(c) else {
+                throw SafeTensorsError.malformed(path: path, reason: "metadata '\(Key.classes)' is missing or not a class count in 1…4096")
+            }
+            classes = c
+        } else {
+            (architecture, classes) = try legacyPaper(byName, metadata: metadata, path: path)
         }
-        do { try config.validate() } catch {
+        let resolved: ResolvedArchitecture
+        do { resolved = try architecture.resolved(classes: classes, source: path) } catch {
             throw SafeTensorsError.malformed(path: path, reason: "\(error)")
         }
-        guard fc.shape[1] == config.flattenFeatures else {
-            throw SafeTensorsError.wrongShape(path: path, name: "fc.weight", expected: [config.classes, config.flattenFeatures], found: fc.shape)
-        }
-        let expected = PaperCNN<ReferenceBackend>.stateShapes(config: config)
+        let expected = resolved.tensors
         let extra = Set(byName.keys).subtracting(expected.map(\.name))
         guard extra.isEmpty else {
-            throw SafeTensorsError.malformed(path: path, reason: "unexpected tensors \(extra.sorted()) for the paper's network")
+            throw SafeTensorsError.malformed(path: path, reason: "tensors \(extra.sorted()) are not part of architecture '\(architecture.name)'; was the file written for another network?")
         }
         var parameters = ParameterSet()
-        for (name, shape) in expected {
-            let t = try need(name)
-            guard t.shape == shape else { throw SafeTensorsError.wrongShape(path: path, name: name, expected: shape, found: t.shape) }
-            if name == "bn1.num_batches_tracked" {
-                guard t.dtype == "I64" else { throw SafeTensorsError.wrongDType(path: path, name: name, expected: "I64", found: t.dtype) }
+        for spec in expected {
+            guard let t = byName[spec.name] else { throw SafeTensorsError.missingTensor(path: path, name: spec.name) }
+            guard t.shape == spec.shape else {
+                throw SafeTensorsError.wrongShape(path: path, name: spec.name, expected: spec.shape, found: t.shape)
+            }
+            if spec.role == .batchCount {
+                guard t.dtype == "I64" else { throw SafeTensorsError.wrongDType(path: path, name: spec.name, expected: "I64", found: t.dtype) }
                 // Held as a float, later a batch count: only counts a float keeps exactly.
                 guard t.int64s.allSatisfy({ (0...(1 << 24)).contains($0) }) else {
-                    throw SafeTensorsError.malformed(path: path, reason: "\(name) \(t.int64s) is not a batch count in 0…16777216")
+                    throw SafeTensorsError.malformed(path: path, reason: "\(spec.name) \(t.int64s) is not a batch count in 0…16777216")
                 }
-                parameters.append(NamedTensor(name: name, shape: shape, values: t.int64s.map { Float($0) }, storage: .int64))
+                parameters.append(NamedTensor(name: spec.name, shape: spec.shape, values: t.int64s.map { Float($0) }, storage: .int64))
             } else {
-                guard t.dtype == "F32" else { throw SafeTensorsError.wrongDType(path: path, name: name, expected: "F32", found: t.dtype) }
-                parameters.append(NamedTensor(name: name, shape: shape, values: t.floats))
+                guard t.dtype == "F32" else { throw SafeTensorsError.wrongDType(path: path, name: spec.name, expected: "F32", found: t.dtype) }
+                parameters.append(NamedTensor(name: spec.name, shape: spec.shape, values: t.floats))
             }
         }
         let labels = metadata[Key.labels].map { $0.split(separator: ",").map(String.init) } ?? []
-        return Loaded(parameters: parameters, config: config, labels: labels, metadata: metadata)
+        return Loaded(parameters: parameters, config: NetworkConfig(architecture: architecture, classes: classes),
+                      labels: labels, metadata: metadata)
+    }
+
+    /// A checkpoint written before architectures were data: the paper's network, its filters and kernel read
+    /// from `conv1.weight`, its outputs from `fc.weight`, its input size from the metadata.
+    private static func legacyPaper(_ byName: [String: SafeTensor], metadata: [String: String],
+                                    path: String) throws -> (Architecture, Int) {
+        guard let conv1 = byName["conv1.weight"], let fc = byName["fc.weight"] else {
+            throw SafeTensorsError.malformed(path: path, reason: "no '\(Key.architecture)' metadata and no paper-network tensors (conv1.weight, fc.weight); the file was not written by gcnn")
+        }
+        guard conv1.shape.count == 4, conv1.shape[1] == 1, conv1.shape[2] == conv1.shape[3], (1...7).contains(conv1.shape[2]),
+              (1...65_536).contains(conv1.shape[0]), fc.shape.count == 2, (1...4096).contains(fc.shape[0]) else {
+            throw SafeTensorsError.malformed(path: path, reason: "conv1.weight \(conv1.shape) / fc.weight \(fc.shape) do not describe the paper's network")
+        }
+        var (h, w) = (Architecture.paper.inputHeight, Architecture.paper.inputWidth)
+        if let mh = metadata[Key.inputHeight].flatMap(Int.init), let mw = metadata[Key.inputWidth].flatMap(Int.init) {
+            guard (1...maxInputSide).contains(mh), (1...maxInputSide).contains(mw) else {
+                throw SafeTensorsError.malformed(path: path, reason: "input size \(mh)×\(mw) in the metadata is outside 1…\(maxInputSide)")
+            }
+            (h, w) = (mh, mw)
+        }
+        let architecture = Architecture.paperVariant(inputHeight: h, inputWidth: w, filters: conv1.shape[0], kernel: conv1.shape[2])
+        return (architecture, fc.shape[0])
     }
 }

@@ -1,8 +1,9 @@
 import Foundation
 import Model
 
-/// What `gcnn bench epoch` times: the seed's epoch (1 120 training clips of 64×173 in batches of 32 with
-/// forward, backward and Adam, then inference over 480 validation clips) on seeded synthetic features.
+/// What `gcnn bench epoch` times: the seed's epoch (1 120 training clips in batches of 32 with forward,
+/// backward and Adam, then inference over 480 validation clips) of an architecture (the paper's by
+/// default) on seeded synthetic features of its input size.
 public struct EpochBenchmarkSetup: Codable, Equatable, Sendable {
     /// The seed's epoch: the number of clips an extrapolation scales to.
     public static let paperTrainClips = 1120
@@ -10,8 +11,11 @@ public struct EpochBenchmarkSetup: Codable, Equatable, Sendable {
 
     public var trainClips: Int
     public var validationClips: Int
-    public var inputHeight: Int
-    public var inputWidth: Int
+    /// The network timed (recorded by name and input size).
+    public var architecture: Architecture
+    public var architectureName: String { architecture.name }
+    public var inputHeight: Int { architecture.inputHeight }
+    public var inputWidth: Int { architecture.inputWidth }
     public var batchSize: Int
     /// Untimed epochs first (kernel compilation, first-touch allocation, caches).
     public var warmupEpochs: Int
@@ -21,17 +25,39 @@ public struct EpochBenchmarkSetup: Codable, Equatable, Sendable {
 
     public init(trainClips: Int = EpochBenchmarkSetup.paperTrainClips,
                 validationClips: Int = EpochBenchmarkSetup.paperValidationClips,
-                inputHeight: Int = 64, inputWidth: Int = 173, batchSize: Int = 32,
+                architecture: Architecture = .paper, batchSize: Int = 32,
                 warmupEpochs: Int = 1, timedEpochs: Int = 3, seed: UInt64 = 0) {
         self.trainClips = trainClips; self.validationClips = validationClips
-        self.inputHeight = inputHeight; self.inputWidth = inputWidth; self.batchSize = batchSize
+        self.architecture = architecture; self.batchSize = batchSize
         self.warmupEpochs = warmupEpochs; self.timedEpochs = timedEpochs; self.seed = seed
     }
 
     private enum CodingKeys: String, CodingKey {
-        case trainClips = "train_clips", validationClips = "validation_clips", inputHeight = "input_height"
+        case trainClips = "train_clips", validationClips = "validation_clips", architecture, inputHeight = "input_height"
         case inputWidth = "input_width", batchSize = "batch_size", warmupEpochs = "warmup_epochs"
         case timedEpochs = "timed_epochs", seed
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(trainClips, forKey: .trainClips); try c.encode(validationClips, forKey: .validationClips)
+        try c.encode(architecture.name, forKey: .architecture)
+        try c.encode(inputHeight, forKey: .inputHeight); try c.encode(inputWidth, forKey: .inputWidth)
+        try c.encode(batchSize, forKey: .batchSize); try c.encode(warmupEpochs, forKey: .warmupEpochs)
+        try c.encode(timedEpochs, forKey: .timedEpochs); try c.encode(seed, forKey: .seed)
+    }
+
+    /// Reads a recorded setup; the architecture must be a preset (a file's spec is not recorded).
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let name = try c.decode(String.self, forKey: .architecture)
+        guard let architecture = Architecture.preset(named: name) else {
+            throw DecodingError.dataCorruptedError(forKey: .architecture, in: c, debugDescription: "'\(name)' is not a preset")
+        }
+        self.init(trainClips: try c.decode(Int.self, forKey: .trainClips),
+                  validationClips: try c.decode(Int.self, forKey: .validationClips), architecture: architecture,
+                  batchSize: try c.decode(Int.self, forKey: .batchSize), warmupEpochs: try c.decode(Int.self, forKey: .warmupEpochs),
+                  timedEpochs: try c.decode(Int.self, forKey: .timedEpochs), seed: try c.decode(UInt64.self, forKey: .seed))
     }
 
     /// True when the clip counts are the seed's, so the measured epoch needs no extrapolation.
@@ -39,9 +65,9 @@ public struct EpochBenchmarkSetup: Codable, Equatable, Sendable {
         trainClips == Self.paperTrainClips && validationClips == Self.paperValidationClips
     }
 
-    /// The network the seed trains, at this setup's input size and batch.
-    public var network: PaperCNNConfig {
-        PaperCNNConfig(inputHeight: inputHeight, inputWidth: inputWidth, maxBatch: batchSize)
+    /// The network timed, binary head, at this setup's batch.
+    public var network: NetworkConfig {
+        NetworkConfig(architecture: architecture, classes: 1, maxBatch: batchSize, seed: seed)
     }
 
     /// Throws `EpochBenchmarkError.invalid` naming the first option out of range.
@@ -52,7 +78,7 @@ public struct EpochBenchmarkSetup: Codable, Equatable, Sendable {
         try check(batchSize >= 1, "--batch-size must be at least 1")
         try check(warmupEpochs >= 0, "--warmup must be 0 or more")
         try check(timedEpochs >= 1, "--epochs must be at least 1")
-        try network.validate()
+        do { _ = try network.resolved() } catch { throw EpochBenchmarkError.invalid("\(error)") }
     }
 }
 
@@ -194,7 +220,7 @@ public struct EpochBenchmarkResult: Codable, Equatable, Sendable {
     }
 }
 
-/// Times whole epochs through the real training path: the same `PaperCNN` and `Trainer` that `gcnn train`
+/// Times whole epochs through the real training path: the same `Network` and `Trainer` that `gcnn train`
 /// uses (dataset uploaded once, a shuffled index permutation uploaded per epoch, batches gathered on the
 /// device, per-clip losses read back once per pass), on seeded synthetic features instead of audio.
 public enum EpochBenchmark {
@@ -220,8 +246,8 @@ public enum EpochBenchmark {
         let validation = syntheticClips(count: setup.validationClips, clipLength: config.inputCount, rng: &rng)
 
         let uploadStart = now()
-        let parameters = try PaperCNN<B>.initialParameters(config: config, rng: &rng)
-        let network = try PaperCNN(backend: backend, config: config, parameters: parameters)
+        let parameters = try Network<B>.initialParameters(config: config, rng: &rng)
+        let network = try Network(backend: backend, config: config, parameters: parameters)
         let trainer = try Trainer(network: network, train: train, validation: validation, batchSize: setup.batchSize)
         try backend.finish()
         let uploadSeconds = now() - uploadStart

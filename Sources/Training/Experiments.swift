@@ -10,13 +10,16 @@ public struct ExperimentRequest {
     public var out: URL
     public var syntheticTracksPerGenre: Int
     public var cacheDir: URL
-    /// BatchNorm running-statistics momentum in Keras' sense (the seed's 0.99).
-    public var batchNormMomentum: Float
+    /// Overrides every batch-norm layer's running-statistics momentum (Keras' sense); nil keeps the spec's.
+    public var batchNormMomentum: Float?
+    /// The network every run trains.
+    public var architecture: Architecture
     public init(data: URL? = nil, device: String = "gpu", seed: UInt64 = 0, epochs: Int = 2, out: URL,
-                syntheticTracksPerGenre: Int = 100, cacheDir: URL = GCNNPaths.cacheDirectory, batchNormMomentum: Float = 0.99) {
+                syntheticTracksPerGenre: Int = 100, cacheDir: URL = GCNNPaths.cacheDirectory, batchNormMomentum: Float? = nil,
+                architecture: Architecture = .paper) {
         self.data = data; self.device = device; self.seed = seed; self.epochs = epochs; self.out = out
         self.syntheticTracksPerGenre = syntheticTracksPerGenre; self.cacheDir = cacheDir
-        self.batchNormMomentum = batchNormMomentum
+        self.batchNormMomentum = batchNormMomentum; self.architecture = architecture
     }
 }
 
@@ -35,6 +38,7 @@ public enum Experiments {
                                 split: split.rawValue, out: request.out.appendingPathComponent(split.rawValue).appendingPathComponent(task),
                                 resume: true, cacheDir: request.cacheDir, syntheticTracksPerGenre: request.syntheticTracksPerGenre)
         r.batchNormMomentum = request.batchNormMomentum
+        r.architecture = request.architecture
         r.resume = FileManager.default.fileExists(atPath: r.out!.appendingPathComponent("config.json").path)
         let outcome = try TrainingSession.run(r, events: events)
         return ExperimentRun(task: task, split: split, history: outcome.history)

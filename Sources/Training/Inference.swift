@@ -1,3 +1,4 @@
+import Foundation
 import Model
 
 /// Per-clip class probabilities of a trained network on any backend (BatchNorm on its running statistics).
@@ -16,26 +17,36 @@ public struct Inference: BackendConsumer {
     public func consume<B: Backend>(_ backend: B, device: DeviceSelection) throws -> [Float] {
         var config = checkpoint.config
         config.maxBatch = min(batchSize, max(count, 1))
-        let network = try PaperCNN(backend: backend, config: config, parameters: checkpoint.parameters)
+        let network = try Network(backend: backend, config: config, parameters: checkpoint.parameters)
         let per = config.inputCount
         precondition(clips.count == count * per, "clips must hold count × \(per) values")
         guard count > 0 else { return [] }
         let x = try backend.makeBuffer(clips, label: "clips to classify (\(count))")
-        let labels = try backend.makeBuffer(Array(repeating: 0, count: count), label: "placeholder labels")
         let order = try backend.makeIndexBuffer((0..<Int32(count)).map { $0 }, label: "clip order")
         let batchX = try backend.makeBuffer(count: config.maxBatch * per, label: "batch clips")
-        let batchY = try backend.makeBuffer(count: config.maxBatch, label: "batch labels")
-        let losses = try backend.makeBuffer(count: count, label: "per-clip losses")
-        let probabilities = try backend.makeBuffer(count: count * config.classes, label: "per-clip probabilities")
+        var probabilities: [Float] = []
+        probabilities.reserveCapacity(count * config.classes)
         var start = 0
         while start < count {
             let rows = min(config.maxBatch, count - start)
             try backend.gatherRows(source: x, rowLength: per, indices: order, indexOffset: start, rows: rows, into: batchX)
-            try backend.gatherRows(source: labels, rowLength: 1, indices: order, indexOffset: start, rows: rows, into: batchY)
-            try network.evaluate(input: batchX, labels: batchY, batch: rows, losses: losses, probabilities: probabilities, resultOffset: start)
+            let logits = try backend.read(try network.predict(input: batchX, batch: rows), offset: 0, count: rows * config.classes)
+            probabilities += Self.probabilities(logits: logits, classes: config.classes)
             start += rows
         }
-        return try backend.read(probabilities, offset: 0, count: count * config.classes)
+        return probabilities
+    }
+
+    /// σ(z) per logit for one output, else a softmax per row of `classes` logits (computed in `Double`).
+    static func probabilities(logits: [Float], classes: Int) -> [Float] {
+        if classes == 1 { return logits.map { Float(1 / (1 + exp(-Double($0)))) } }
+        return stride(from: 0, to: logits.count, by: classes).flatMap { start -> [Float] in
+            let row = logits[start..<start + classes].map(Double.init)
+            let top = row.max() ?? 0
+            let e = row.map { exp($0 - top) }
+            let sum = e.reduce(0, +)
+            return e.map { Float($0 / sum) }
+        }
     }
 }
 

@@ -18,8 +18,9 @@ public struct RunConfig: Codable, Equatable, Sendable {
     public var learningRate: Float
     public var adamEpsilon: Float
     public var adamEpsilonPlacement: String
-    public var batchNormMomentum: Float
-    public var batchNormEpsilon: Float
+    /// The architecture's name and its spec (canonical JSON, every default and name filled in).
+    public var architectureName: String
+    public var architecture: String
     public var epochs: Int
     public var trainClips: Int
     public var validationClips: Int
@@ -29,13 +30,13 @@ public struct RunConfig: Codable, Equatable, Sendable {
     public var gcnnVersion: String
 
     public init(task: String, labels: [String], data: String, dataHash: String, split: String, valFraction: Double,
-                seed: UInt64, batchSize: Int, network: PaperCNNConfig, epochs: Int, trainClips: Int,
+                seed: UInt64, batchSize: Int, network: NetworkConfig, epochs: Int, trainClips: Int,
                 validationClips: Int, device: String, deviceName: String, features: [String: String]) {
         self.task = task; self.labels = labels; self.data = data; self.dataHash = dataHash; self.split = split
         self.valFraction = valFraction; self.seed = seed; self.batchSize = batchSize
         learningRate = network.adam.learningRate; adamEpsilon = network.adam.epsilon
         adamEpsilonPlacement = network.adam.placement.rawValue
-        batchNormMomentum = network.batchNorm.momentum; batchNormEpsilon = network.batchNorm.epsilon
+        architectureName = network.architecture.name; architecture = network.architecture.jsonText
         self.epochs = epochs; self.trainClips = trainClips; self.validationClips = validationClips
         self.device = device; self.deviceName = deviceName; self.features = features
         gcnnVersion = GCNNVersion.current

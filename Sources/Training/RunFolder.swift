@@ -69,7 +69,7 @@ public struct RunFolder {
     /// Writes everything an epoch produced: the PyTorch checkpoint, the metrics and the pictures, then the
     /// training state (what `--resume` reads). Killed before the state's rename, the folder still resumes
     /// from the previous state and the epoch is trained again, ending in the same files.
-    public func saveEpoch(state: TrainingState, config: PaperCNNConfig, labels: [String], task: String,
+    public func saveEpoch(state: TrainingState, config: NetworkConfig, labels: [String], task: String,
                           metadata: [String: String] = [:]) throws {
         try ModelCheckpoint.write(state.parameters, config: config, labels: labels,
                                   extraMetadata: metadata.merging(["epochs": String(state.epochsDone), "task": task]) { $1 }, to: modelURL)

@@ -43,11 +43,11 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
     }
 }
 
-/// Runs epochs of a `PaperCNN` over a dataset that stays on the device: features and labels are uploaded
+/// Runs epochs of a `Network` over a dataset that stays on the device: features and labels are uploaded
 /// once; each epoch uploads one shuffled index permutation and gathers every batch on the device, and
 /// the per-clip losses and probabilities are read back once, at the end of the epoch.
 public final class Trainer<B: Backend> {
-    public let network: PaperCNN<B>
+    public let network: Network<B>
     public let batchSize: Int
     public let trainCount: Int
     public let validationCount: Int
@@ -65,7 +65,7 @@ public final class Trainer<B: Backend> {
     /// Classes as the metrics count them (a sigmoid output is a two-class task).
     private var metricClasses: Int { max(2, network.config.classes) }
 
-    public init(network: PaperCNN<B>, train: LabeledClips, validation: LabeledClips, batchSize: Int) throws {
+    public init(network: Network<B>, train: LabeledClips, validation: LabeledClips, batchSize: Int) throws {
         guard train.count > 0 else { throw TrainingError.emptySet("training") }
         guard validation.count > 0 else { throw TrainingError.emptySet("validation") }
         precondition(batchSize >= 1 && batchSize <= network.config.maxBatch, "batch size must fit the network's maxBatch")
@@ -156,12 +156,6 @@ public final class Trainer<B: Backend> {
     public func validate() throws -> ClassificationMetrics {
         try evaluate(x: validationX, y: validationY, order: validationOrder, count: validationCount)
         return try readMetrics(count: validationCount, labels: validationLabels)
-    }
-
-    /// Per-clip probabilities of the validation set, `classes` (or 1) per clip, in validation order.
-    public func validationProbabilities() throws -> [Float] {
-        try evaluate(x: validationX, y: validationY, order: validationOrder, count: validationCount)
-        return try backend.read(probabilities, offset: 0, count: validationCount * probabilityWidth)
     }
 
     private func evaluate(x: B.Buffer, y: B.Buffer, order: B.IndexBuffer, count: Int) throws {

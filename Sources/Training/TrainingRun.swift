@@ -13,13 +13,13 @@ public struct TrainingJob {
     public var valFraction: Double
     public var seed: UInt64
     public var epochs: Int
-    public var network: PaperCNNConfig
+    public var network: NetworkConfig
     public var features: [String: String]
     public var out: URL
     public var resume: Bool
 
     public init(task: String, labels: [String], data: String, dataHash: String, train: LabeledClips, validation: LabeledClips,
-                split: SplitProtocol, valFraction: Double, seed: UInt64, epochs: Int, network: PaperCNNConfig,
+                split: SplitProtocol, valFraction: Double, seed: UInt64, epochs: Int, network: NetworkConfig,
                 features: [String: String], out: URL, resume: Bool) {
         self.task = task; self.labels = labels; self.data = data; self.dataHash = dataHash; self.train = train
         self.validation = validation; self.split = split; self.valFraction = valFraction; self.seed = seed
@@ -83,9 +83,9 @@ public enum TrainingRun {
             history = saved.history
             partial = saved.partial
         } else {
-            parameters = try PaperCNN<B>.initialParameters(config: job.network, rng: &rng)
+            parameters = try Network<B>.initialParameters(config: job.network, rng: &rng)
         }
-        let network = try PaperCNN(backend: backend, config: job.network, parameters: parameters, adamState: adam)
+        let network = try Network(backend: backend, config: job.network, parameters: parameters, adamState: adam)
         let trainer = try Trainer(network: network, train: job.train, validation: job.validation, batchSize: job.network.maxBatch)
         try folder.begin(config: config)
         if let saved, let partial {
@@ -148,7 +148,8 @@ public enum TrainingRun {
             }
             history.append(record)
             events.epoch(record)
-            if !warmUpNoticed, let note = BatchNormWarmUp.notice(momentum: job.network.batchNorm.momentum,
+            if !warmUpNoticed, let momentum = job.network.architecture.batchNormMomenta.max(),
+               let note = BatchNormWarmUp.notice(momentum: momentum,
                                                                  steps: epoch * trainer.batchesPerEpoch) {
                 events.notice(note)
                 warmUpNoticed = true

@@ -24,8 +24,11 @@ public struct TrainingRequest: Sendable {
     /// Clip length and clips per track (the paper: 2 s, 8).
     public var clipSeconds: Double = 2
     public var clipsPerTrack: Int = 8
-    /// BatchNorm's running-statistics momentum in Keras' sense (the seed's 0.99; PyTorch's default is 0.9).
-    public var batchNormMomentum: Float = 0.99
+    /// The network (a preset or a spec file); the paper's by default.
+    public var architecture: Architecture = .paper
+    /// Overrides every batch-norm layer's running-statistics momentum (Keras' sense; the spec's when nil:
+    /// the seed's 0.99 in the paper preset; PyTorch's default is 0.9).
+    public var batchNormMomentum: Float?
 
     public init(task: String, device: String = "gpu", data: URL? = nil, epochs: Int = 2, batchSize: Int = 32,
                 learningRate: Float = 1e-3, seed: UInt64 = 0, split: String = "stratified", valFraction: Double = 0.3,
@@ -76,7 +79,7 @@ public enum TrainingSession {
         guard request.epochs >= 1 else { throw TrainingRequestError.invalid("--epochs must be at least 1") }
         guard request.batchSize >= 1 else { throw TrainingRequestError.invalid("--batch-size must be at least 1") }
         guard request.learningRate > 0, request.learningRate.isFinite else { throw TrainingRequestError.invalid("--lr must be positive") }
-        guard request.batchNormMomentum >= 0, request.batchNormMomentum < 1 else {
+        if let m = request.batchNormMomentum, !(m >= 0 && m < 1) {
             throw TrainingRequestError.invalid("--bn-momentum must be in [0, 1)")
         }
 
@@ -89,9 +92,16 @@ public enum TrainingSession {
         var splitRNG = RandomGenerator(seed: splitSeed(request.seed))
         let division = try DatasetSplit.make(taskData.origins, protocol: split, valFraction: request.valFraction, rng: &splitRNG)
 
-        let network = PaperCNNConfig(inputHeight: taskData.mels, inputWidth: taskData.frames, classes: task.outputs,
-                                     batchNorm: BatchNormConfig(momentum: request.batchNormMomentum),
-                                     adam: AdamConfig(learningRate: request.learningRate), maxBatch: request.batchSize)
+        var architecture = request.architecture
+        if let m = request.batchNormMomentum { architecture = architecture.withBatchNormMomentum(m) }
+        guard architecture.inputHeight == taskData.mels, architecture.inputWidth == taskData.frames else {
+            throw TrainingRequestError.invalid("architecture '\(architecture.name)' takes \(architecture.inputHeight)×\(architecture.inputWidth) clips, "
+                + "but the features are \(taskData.mels)×\(taskData.frames); set its \"input\" to [\(taskData.mels), \(taskData.frames)] or change --clip-seconds")
+        }
+        let network = NetworkConfig(architecture: architecture, classes: task.outputs,
+                                    adam: AdamConfig(learningRate: request.learningRate), maxBatch: request.batchSize,
+                                    seed: request.seed)
+        _ = try network.resolved()
         let out = request.out ?? URL(fileURLWithPath: "runs/\(task)-\(timestamp())")
         return TrainingJob(task: task.description, labels: task.genres, data: dataDescription, dataHash: taskData.hash,
                            train: taskData.clips.subset(division.train), validation: taskData.clips.subset(division.validation),

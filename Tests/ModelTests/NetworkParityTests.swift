@@ -9,10 +9,10 @@ final class NetworkParityTests: XCTestCase {
 
     /// Trains `steps` steps on one backend from `initial`, batches drawn from `seed`; returns the per-example
     /// training losses, the final state (parameters) and Adam's state.
-    private func train<B: Backend>(_ backend: B, config: PaperCNNConfig, initial: ParameterSet, steps: Int, batch: Int,
+    private func train<B: Backend>(_ backend: B, config: NetworkConfig, initial: ParameterSet, steps: Int, batch: Int,
                                    seed: UInt64) throws -> (losses: [Float], parameters: ParameterSet, adam: AdamState) {
         var rng = RandomGenerator(seed: seed)
-        let model = try PaperCNN(backend: backend, config: config, parameters: initial)
+        let model = try Network(backend: backend, config: config, parameters: initial)
         let input = try backend.makeBuffer(count: batch * config.inputCount, label: "input")
         let labels = try backend.makeBuffer(count: batch, label: "labels")
         let losses = try backend.makeBuffer(count: steps * batch, label: "losses")
@@ -37,13 +37,13 @@ final class NetworkParityTests: XCTestCase {
         return lines
     }
 
-    private func assertParity(config: PaperCNNConfig, steps: Int, batch: Int, seed: UInt64) throws {
+    private func assertParity(config: NetworkConfig, steps: Int, batch: Int, seed: UInt64) throws {
         let opencl = try openCL()
         var rng = RandomGenerator(seed: seed)
-        let initial = try PaperCNN<ReferenceBackend>.initialParameters(config: config, rng: &rng)
+        let initial = try Network<ReferenceBackend>.initialParameters(config: config, rng: &rng)
         let reference = try train(ReferenceBackend(), config: config, initial: initial, steps: steps, batch: batch, seed: seed + 1)
         let device = try train(opencl, config: config, initial: initial, steps: steps, batch: batch, seed: seed + 1)
-        var lines = ["\(config.inputHeight)×\(config.inputWidth), \(config.filters) filters, \(config.classes) class(es), "
+        var lines = ["\(config.inputHeight)×\(config.inputWidth), \(config.architecture.name) layers, \(config.classes) class(es), "
                      + "\(steps) steps of \(batch) on \(opencl.deviceName)"]
         let d = Deviation(device.losses, reference.losses)
         lines.append("losses: \(d)")
@@ -56,12 +56,12 @@ final class NetworkParityTests: XCTestCase {
     }
 
     func testTenStepsBinarySmallShape() throws {
-        try assertParity(config: PaperCNNConfig(inputHeight: 21, inputWidth: 27, filters: 6, classes: 1, maxBatch: 5),
+        try assertParity(config: NetworkConfig.paper(inputHeight: 21, inputWidth: 27, filters: 6, classes: 1, maxBatch: 5),
                          steps: 10, batch: 5, seed: 100)
     }
 
     func testTenStepsTenClassSmallShape() throws {
-        try assertParity(config: PaperCNNConfig(inputHeight: 19, inputWidth: 30, filters: 5, classes: 10, maxBatch: 6),
+        try assertParity(config: NetworkConfig.paper(inputHeight: 19, inputWidth: 30, filters: 5, classes: 10, maxBatch: 6),
                          steps: 10, batch: 6, seed: 200)
     }
 
@@ -71,13 +71,13 @@ final class NetworkParityTests: XCTestCase {
     /// anywhere in ±lr on either side, so a plain relative criterion does not apply there).
     func testOneStepPaperShape() throws {
         let opencl = try openCL()
-        let config = PaperCNNConfig(maxBatch: 4)
+        let config = NetworkConfig.paper(maxBatch: 4)
         var rng = RandomGenerator(seed: 300)
-        let initial = try PaperCNN<ReferenceBackend>.initialParameters(config: config, rng: &rng)
+        let initial = try Network<ReferenceBackend>.initialParameters(config: config, rng: &rng)
         let inputs = randomValues(4 * config.inputCount, -80, 0, &rng)
         let labels: [Float] = [0, 1, 1, 0]
         func step<B: Backend>(_ backend: B) throws -> (logits: [Float], gradients: ParameterSet, after: ParameterSet) {
-            let model = try PaperCNN(backend: backend, config: config, parameters: initial)
+            let model = try Network(backend: backend, config: config, parameters: initial)
             let losses = try backend.makeBuffer(count: 4, label: "losses")
             try model.computeGradients(input: try backend.makeBuffer(inputs, label: "input"),
                                        labels: try backend.makeBuffer(labels, label: "labels"), batch: 4,

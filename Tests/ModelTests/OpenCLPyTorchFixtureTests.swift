@@ -1,7 +1,7 @@
 import Model
 import XCTest
 
-/// `PaperCNN<OpenCLBackend>` against PyTorch, one training step: the same fixtures and tolerances as the
+/// `Network<OpenCLBackend>` against PyTorch, one training step: the same fixtures and tolerances as the
 /// reference backend's `PyTorchFixtureTests` (see `assertMatchesPyTorchFixture`).
 final class OpenCLPyTorchFixtureTests: XCTestCase {
     /// The paper's binary network, 4 log-mel clips of 64×173, sigmoid + BCE.

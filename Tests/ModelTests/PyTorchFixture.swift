@@ -42,9 +42,9 @@ struct PyTorchFixture {
     var batch: Int { index.config.batch }
 
     /// The network of the fixture: PyTorch's `BatchNorm2d(momentum=0.01, eps=1e-3)` variance rule.
-    func config(placement: AdamEpsilonPlacement) -> PaperCNNConfig {
+    func config(placement: AdamEpsilonPlacement) -> NetworkConfig {
         let c = index.config
-        return PaperCNNConfig(
+        return NetworkConfig.paper(
             inputHeight: c.inputHeight, inputWidth: c.inputWidth, filters: c.filters, kernel: c.kernel,
             classes: c.classes,
             batchNorm: BatchNormConfig(momentum: c.batchNormMomentumKeras, epsilon: c.batchNormEpsilon,
@@ -64,11 +64,11 @@ struct PyTorchFixture {
 
     func has(_ key: String) -> Bool { index.tensors[key] != nil }
 
-    /// The fixture's initial state, regenerated as the script drew it: `PaperCNN.initialParameters` from the
+    /// The fixture's initial state, regenerated as the script drew it: `Network.initialParameters` from the
     /// seed, then the perturbations in order. Throws if a sum disagrees with the script's (a diverged generator).
     func initialParameters() throws -> ParameterSet {
         var rng = RandomGenerator(seed: index.seed)
-        var set = try PaperCNN<ReferenceBackend>.initialParameters(config: config(placement: .pytorch), rng: &rng)
+        var set = try Network<ReferenceBackend>.initialParameters(config: config(placement: .pytorch), rng: &rng)
         for p in index.perturbations {
             let count = try set.tensor(named: p.name).count
             try set.replaceValues(of: p.name, with: (0..<count).map { _ in rng.uniform(p.lo, p.hi) })
@@ -124,7 +124,7 @@ enum FixtureTolerance {
     static let runningStatistics = 2e-5
 }
 
-/// Runs one training step of `PaperCNN<B>` from the fixture's initial state and checks, against PyTorch:
+/// Runs one training step of `Network<B>` from the fixture's initial state and checks, against PyTorch:
 /// logits, per-example losses and probabilities, the mean loss, the gradient of every parameter, BatchNorm's
 /// running statistics and batch count, and every parameter after one Adam step with PyTorch's ε placement;
 /// then every parameter after one Adam step with Keras' placement (the script's float64 numpy values where the
@@ -150,7 +150,7 @@ func assertMatchesPyTorchFixture<B: Backend>(backend: B, fixture name: String,
                                  "\(name) \(what) vs PyTorch: \(d), tolerance \(rtol) of the max", file: file, line: line)
     }
 
-    let model = try PaperCNN(backend: backend, config: config, parameters: initial)
+    let model = try Network(backend: backend, config: config, parameters: initial)
     let input = try backend.makeBuffer(try fixture.tensor("input"), label: "fixture input")
     let labels = try backend.makeBuffer(try fixture.tensor("labels"), label: "fixture labels")
     let losses = try backend.makeBuffer(count: n, label: "losses")

@@ -1,7 +1,7 @@
 import Model
 import XCTest
 
-/// `PaperCNN<ReferenceBackend>` against PyTorch, one training step (see `assertMatchesPyTorchFixture`).
+/// `Network<ReferenceBackend>` against PyTorch, one training step (see `assertMatchesPyTorchFixture`).
 final class PyTorchFixtureTests: XCTestCase {
     /// The paper's binary network, 4 log-mel clips of 64×173, sigmoid + BCE.
     func testPaperBinaryNetworkMatchesPyTorch() throws {

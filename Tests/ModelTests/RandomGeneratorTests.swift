@@ -82,8 +82,9 @@ final class InitializerAndParameterSetTests: XCTestCase {
 
     func testInitialParametersHavePyTorchNamesShapesAndKerasValues() throws {
         var rng = RandomGenerator(seed: 3)
-        let set = try PaperCNN<ReferenceBackend>.initialParameters(config: PaperCNNConfig(), rng: &rng)
-        XCTAssertEqual(set.names, PaperCNN<ReferenceBackend>.stateNames)
+        let set = try Network<ReferenceBackend>.initialParameters(config: NetworkConfig.paper(), rng: &rng)
+        XCTAssertEqual(set.names, ["conv1.weight", "conv1.bias", "bn1.weight", "bn1.bias", "bn1.running_mean", "bn1.running_var",
+                                   "bn1.num_batches_tracked", "conv2.weight", "conv2.bias", "fc.weight", "fc.bias"])
         XCTAssertEqual(set["conv1.weight"]?.shape, [64, 1, 5, 5])
         XCTAssertEqual(set["conv2.weight"]?.shape, [64, 64, 5, 5])
         XCTAssertEqual(set["fc.weight"]?.shape, [1, 33280])
@@ -95,10 +96,10 @@ final class InitializerAndParameterSetTests: XCTestCase {
             XCTAssertTrue(set[name]!.values.allSatisfy { $0 == 0 }, name)
         }
         var again = RandomGenerator(seed: 3)
-        XCTAssertEqual(try PaperCNN<ReferenceBackend>.initialParameters(config: PaperCNNConfig(), rng: &again), set)
-        var tenClass = PaperCNNConfig()
+        XCTAssertEqual(try Network<ReferenceBackend>.initialParameters(config: NetworkConfig.paper(), rng: &again), set)
+        var tenClass = NetworkConfig.paper()
         tenClass.classes = 10
-        XCTAssertEqual(try PaperCNN<ReferenceBackend>.initialParameters(config: tenClass, rng: &rng)["fc.weight"]?.shape,
+        XCTAssertEqual(try Network<ReferenceBackend>.initialParameters(config: tenClass, rng: &rng)["fc.weight"]?.shape,
                        [10, 33280])
     }
 

@@ -32,7 +32,7 @@ final class BatchNormWarmUpTests: XCTestCase {
         addTeardownBlock { try? FileManager.default.removeItem(at: out) }
         let job = TrainingJob(task: "toy", labels: ["a", "b"], data: "toy", dataHash: "0", train: clips(count: 8),
                               validation: clips(count: 4), split: .stratified, valFraction: 0.3, seed: 1, epochs: 2,
-                              network: PaperCNNConfig(inputHeight: 16, inputWidth: 17, filters: 2,
+                              network: NetworkConfig.paper(inputHeight: 16, inputWidth: 17, filters: 2,
                                                       batchNorm: BatchNormConfig(momentum: momentum), maxBatch: 4),
                               features: [:], out: out, resume: false)
         var said: [String] = []

@@ -7,7 +7,8 @@ import XCTest
 /// times, the extrapolation and its label, the JSON. No timing is asserted beyond "positive and finite".
 final class EpochBenchmarkTests: XCTestCase {
     /// 7 training clips in batches of 4 (a partial last batch), 3 validation clips, 16×21 inputs.
-    private let tiny = EpochBenchmarkSetup(trainClips: 7, validationClips: 3, inputHeight: 16, inputWidth: 21,
+    private let tiny = EpochBenchmarkSetup(trainClips: 7, validationClips: 3,
+                                           architecture: .paperVariant(inputHeight: 16, inputWidth: 21),
                                            batchSize: 4, warmupEpochs: 1, timedEpochs: 2, seed: 5)
 
     func testTinyRunOnCPUReturnsSaneNumbers() throws {

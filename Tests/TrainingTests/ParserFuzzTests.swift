@@ -93,11 +93,11 @@ final class ParserFuzzTests: XCTestCase {
              isTyped: { $0 is SafeTensorsError }, parse: Self.parseSafeTensors)
     }
 
-    static let smallNetwork = PaperCNNConfig(inputHeight: 16, inputWidth: 21, filters: 2, maxBatch: 2)
+    static let smallNetwork = NetworkConfig.paper(inputHeight: 16, inputWidth: 21, filters: 2, maxBatch: 2)
 
     static func checkpointSeed() throws -> [UInt8] {
         var rng = RandomGenerator(seed: 3)
-        let parameters = try PaperCNN<ReferenceBackend>.initialParameters(config: smallNetwork, rng: &rng)
+        let parameters = try Network<ReferenceBackend>.initialParameters(config: smallNetwork, rng: &rng)
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("gcnn-fuzz-\(UUID().uuidString).safetensors")
         defer { try? FileManager.default.removeItem(at: url) }
         try ModelCheckpoint.write(parameters, config: smallNetwork, labels: ["metal", "jazz"], to: url)
@@ -109,7 +109,7 @@ final class ParserFuzzTests: XCTestCase {
         // What predict/evaluate do next: build the network from it (this also converts the batch count).
         var config = loaded.config
         config.maxBatch = 1
-        _ = try PaperCNN(backend: ReferenceBackend(), config: config, parameters: loaded.parameters)
+        _ = try Network(backend: ReferenceBackend(), config: config, parameters: loaded.parameters)
     }
 
     func testModelCheckpointReaderFuzz() throws {
@@ -119,7 +119,7 @@ final class ParserFuzzTests: XCTestCase {
 
     static func trainingStateSeed() throws -> [UInt8] {
         var rng = RandomGenerator(seed: 4)
-        let parameters = try PaperCNN<ReferenceBackend>.initialParameters(config: smallNetwork, rng: &rng)
+        let parameters = try Network<ReferenceBackend>.initialParameters(config: smallNetwork, rng: &rng)
         let metrics = ClassificationMetrics(losses: [0.2, 0.3, 0.4, 0.1], probabilities: [0.9, 0.2, 0.7, 0.4], labels: [1, 0, 1, 0], classes: 2)
         let state = TrainingState(epochsDone: 1, parameters: parameters, adam: AdamState(step: 5, m: parameters, v: parameters),
                                   rng: rng.state, history: [EpochRecord(epoch: 1, train: metrics, validation: metrics,

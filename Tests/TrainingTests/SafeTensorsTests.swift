@@ -49,8 +49,8 @@ final class SafeTensorsTests: XCTestCase {
 
     func testModelCheckpointRefusesWrongArchitectureShapesAndDtypes() throws {
         var rng = RandomGenerator(seed: 1)
-        let config = PaperCNNConfig(inputHeight: 16, inputWidth: 21, filters: 4)
-        let parameters = try PaperCNN<ReferenceBackend>.initialParameters(config: config, rng: &rng)
+        let config = NetworkConfig.paper(inputHeight: 16, inputWidth: 21, filters: 4)
+        let parameters = try Network<ReferenceBackend>.initialParameters(config: config, rng: &rng)
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gcnn-st-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }

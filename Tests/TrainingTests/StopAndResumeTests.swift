@@ -27,7 +27,7 @@ final class StopAndResumeTests: XCTestCase {
     private func job(out: URL, epochs: Int, resume: Bool) -> TrainingJob {
         TrainingJob(task: "toy", labels: ["a", "b"], data: "toy", dataHash: "0", train: clips(count: 21, seed: 1),
                     validation: clips(count: 10, seed: 2), split: .stratified, valFraction: 0.3, seed: 7, epochs: epochs,
-                    network: PaperCNNConfig(inputHeight: 16, inputWidth: 21, filters: 4, maxBatch: 4),
+                    network: NetworkConfig.paper(inputHeight: 16, inputWidth: 21, filters: 4, maxBatch: 4),
                     features: [:], out: out, resume: resume)
     }
 

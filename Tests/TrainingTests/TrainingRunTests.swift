@@ -27,7 +27,7 @@ final class TrainingRunTests: XCTestCase {
     private func job(out: URL, epochs: Int, resume: Bool = false, lr: Float = 1e-3) -> TrainingJob {
         TrainingJob(task: "toy", labels: ["a", "b"], data: "toy", dataHash: "0", train: clips(count: 21, seed: 1),
                     validation: clips(count: 10, seed: 2), split: .stratified, valFraction: 0.3, seed: 7, epochs: epochs,
-                    network: PaperCNNConfig(inputHeight: 16, inputWidth: 21, filters: 4, adam: AdamConfig(learningRate: lr), maxBatch: 4),
+                    network: NetworkConfig.paper(inputHeight: 16, inputWidth: 21, filters: 4, adam: AdamConfig(learningRate: lr), maxBatch: 4),
                     features: [:], out: out, resume: resume)
     }
 
@@ -60,7 +60,8 @@ final class TrainingRunTests: XCTestCase {
         let loaded = try ModelCheckpoint.read(out.appendingPathComponent("model.safetensors"))
         XCTAssertEqual(loaded.parameters, outcome.parameters)
         XCTAssertEqual(loaded.labels, ["a", "b"])
-        XCTAssertEqual(loaded.config.filters, 4)
+        XCTAssertEqual(loaded.config.architecture, job(out: out, epochs: 1).network.architecture)
+        XCTAssertEqual(loaded.config.classes, 1)
     }
 
     /// An interrupted run resumed to the same number of epochs ends bitwise where an uninterrupted one does.

@@ -16,7 +16,7 @@ func fuzzSafeTensors(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
         config.maxBatch = 1
         // Inputs large enough to be slow to allocate are valid, merely big: only build small networks.
         if config.inputHeight * config.inputWidth <= 1 << 16 {
-            _ = try PaperCNN(backend: ReferenceBackend(), config: config, parameters: loaded.parameters)
+            _ = try Network(backend: ReferenceBackend(), config: config, parameters: loaded.parameters)
         }
     } catch is SafeTensorsError {
     } catch {
@@ -27,8 +27,8 @@ func fuzzSafeTensors(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
 
 SeedWriter.writeIfAsked({
     var rng = RandomGenerator(seed: 3)
-    let config = PaperCNNConfig(inputHeight: 16, inputWidth: 21, filters: 2, maxBatch: 2)
-    let parameters = try PaperCNN<ReferenceBackend>.initialParameters(config: config, rng: &rng)
+    let config = NetworkConfig.paper(inputHeight: 16, inputWidth: 21, filters: 2, maxBatch: 2)
+    let parameters = try Network<ReferenceBackend>.initialParameters(config: config, rng: &rng)
     let url = FileManager.default.temporaryDirectory.appendingPathComponent("gcnn-fuzz-seed-\(getpid()).safetensors")
     defer { try? FileManager.default.removeItem(at: url) }
     try ModelCheckpoint.write(parameters, config: config, labels: ["metal", "jazz"], to: url)

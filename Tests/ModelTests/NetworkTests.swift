@@ -1,7 +1,7 @@
 import Model
 import XCTest
 
-/// `PaperCNN<ReferenceBackend>` at small shapes: learning, exact resumption, inference without side effects.
+/// `Network<ReferenceBackend>` at small shapes: learning, exact resumption, inference without side effects.
 final class PaperCNNTests: XCTestCase {
     /// A separable toy set of `count` 18×24 "spectrograms": class c has a bright band of 4 rows at row 2 + 5c,
     /// on uniform noise. Labels cycle through the classes.
@@ -21,8 +21,8 @@ final class PaperCNNTests: XCTestCase {
         return (inputs, labels)
     }
 
-    private func toyConfig(classes: Int) -> PaperCNNConfig {
-        PaperCNNConfig(inputHeight: 18, inputWidth: 24, filters: 4, classes: classes,
+    private func toyConfig(classes: Int) -> NetworkConfig {
+        NetworkConfig.paper(inputHeight: 18, inputWidth: 24, filters: 4, classes: classes,
                        batchNorm: BatchNormConfig(momentum: 0.9), adam: AdamConfig(learningRate: 3e-3), maxBatch: 8)
     }
 
@@ -31,8 +31,8 @@ final class PaperCNNTests: XCTestCase {
             let backend = ReferenceBackend()
             let config = toyConfig(classes: classes)
             var rng = RandomGenerator(seed: 10)
-            let model = try PaperCNN(backend: backend, config: config,
-                                     parameters: try PaperCNN<ReferenceBackend>.initialParameters(config: config, rng: &rng))
+            let model = try Network(backend: backend, config: config,
+                                     parameters: try Network<ReferenceBackend>.initialParameters(config: config, rng: &rng))
             let (inputs, labels) = toySet(count: 24, classes: classes, seed: 11)
             let batches = 3, n = 8, epochs = 15
             let input = try backend.makeBuffer(count: n * config.inputCount, label: "input")
@@ -74,27 +74,27 @@ final class PaperCNNTests: XCTestCase {
     /// (bitwise) as the original network does.
     func testResumingFromASnapshotIsExact() throws {
         let backend = ReferenceBackend()
-        let config = PaperCNNConfig(inputHeight: 16, inputWidth: 21, filters: 3, classes: 1, maxBatch: 4)
+        let config = NetworkConfig.paper(inputHeight: 16, inputWidth: 21, filters: 3, classes: 1, maxBatch: 4)
         var rng = RandomGenerator(seed: 20)
-        let original = try PaperCNN(backend: backend, config: config,
-                                    parameters: try PaperCNN<ReferenceBackend>.initialParameters(config: config, rng: &rng))
+        let initial = try Network<ReferenceBackend>.initialParameters(config: config, rng: &rng)
+        let original = try Network(backend: backend, config: config, parameters: initial)
         let (inputs, labels) = (randomValues(5 * 4 * config.inputCount, -2, 2, &rng),
                                 (0..<20).map { _ in Float(rng.next(below: 2)) })
         let input = try backend.makeBuffer(count: 4 * config.inputCount, label: "input")
         let labelBuffer = try backend.makeBuffer(count: 4, label: "labels")
         let losses = try backend.makeBuffer(count: 4, label: "losses")
         let probabilities = try backend.makeBuffer(count: 4, label: "p")
-        func step(_ model: PaperCNN<ReferenceBackend>, _ i: Int) throws {
+        func step(_ model: Network<ReferenceBackend>, _ i: Int) throws {
             try backend.write(Array(inputs[i * 4 * config.inputCount..<(i + 1) * 4 * config.inputCount]), to: input, offset: 0)
             try backend.write(Array(labels[i * 4..<(i + 1) * 4]), to: labelBuffer, offset: 0)
             try model.trainStep(input: input, labels: labelBuffer, batch: 4, losses: losses, probabilities: probabilities,
                                 resultOffset: 0)
         }
         for i in 0..<3 { try step(original, i) }
-        let resumed = try PaperCNN(backend: backend, config: config, parameters: try original.parameters(),
+        let resumed = try Network(backend: backend, config: config, parameters: try original.parameters(),
                                    adamState: try original.adamState())
         XCTAssertEqual(resumed.step, 3)
-        XCTAssertEqual(resumed.batchesTracked, 3)
+        XCTAssertEqual(try resumed.parameters()["bn1.num_batches_tracked"]?.values, [3])
         for i in 3..<5 {
             try step(original, i)
             try step(resumed, i)
@@ -105,16 +105,17 @@ final class PaperCNNTests: XCTestCase {
         }
         XCTAssertEqual(try original.adamState(), try resumed.adamState())
         XCTAssertEqual(a["bn1.num_batches_tracked"]?.values, [5])
-        XCTAssertNotEqual(a["fc.weight"], try PaperCNN<ReferenceBackend>.initialParameters(
-            config: config, rng: &rng)["fc.weight"], "training moved the weights")
+        for name in ["conv1.weight", "bn1.bias", "conv2.weight", "fc.weight"] {
+            XCTAssertNotEqual(a[name]?.values, initial[name]?.values, "training moved \(name)")
+        }
     }
 
     func testEvaluateChangesNothing() throws {
         let backend = ReferenceBackend()
-        let config = PaperCNNConfig(inputHeight: 16, inputWidth: 16, filters: 2, classes: 4, maxBatch: 3)
+        let config = NetworkConfig.paper(inputHeight: 16, inputWidth: 16, filters: 2, classes: 4, maxBatch: 3)
         var rng = RandomGenerator(seed: 30)
-        let model = try PaperCNN(backend: backend, config: config,
-                                 parameters: try PaperCNN<ReferenceBackend>.initialParameters(config: config, rng: &rng))
+        let model = try Network(backend: backend, config: config,
+                                 parameters: try Network<ReferenceBackend>.initialParameters(config: config, rng: &rng))
         let before = try model.parameters()
         let input = try backend.makeBuffer(randomValues(3 * 256, -1, 1, &rng), label: "input")
         let labels = try backend.makeBuffer([0, 3, 1], label: "labels")
@@ -131,29 +132,45 @@ final class PaperCNNTests: XCTestCase {
 
     func testRejectsShapesAndBatchesItCannotRun() throws {
         let backend = ReferenceBackend()
-        var config = PaperCNNConfig(inputHeight: 12, inputWidth: 17, filters: 4)
-        XCTAssertThrowsError(try config.validate()) { error in
-            XCTAssertEqual(error as? PaperCNNError, .inputTooSmall(height: 12, width: 17, minimum: 16))
+        var config = NetworkConfig.paper(inputHeight: 12, inputWidth: 17, filters: 4)
+        XCTAssertThrowsError(try config.resolved()) { error in
+            XCTAssertEqual("\(error)", "architecture 'paper': layer 4 (conv2d conv2 5×5×4 valid relu): gets a 4×6 input, "
+                           + "smaller than its 5×5 kernel; use \"padding\": \"same\", a smaller kernel, or fewer pooling layers before it")
         }
-        config.inputHeight = 16
-        config.inputWidth = 16
-        XCTAssertNoThrow(try config.validate())
-        XCTAssertEqual(PaperCNNConfig().flattenFeatures, 33280)
+        config = NetworkConfig.paper(inputHeight: 16, inputWidth: 16, filters: 4)
+        XCTAssertNoThrow(try config.resolved())
+        XCTAssertEqual(try NetworkConfig().resolved().layers.last?.input.count, 33280)
         config.maxBatch = 2
         var rng = RandomGenerator(seed: 1)
-        let model = try PaperCNN(backend: backend, config: config,
-                                 parameters: try PaperCNN<ReferenceBackend>.initialParameters(config: config, rng: &rng))
+        let model = try Network(backend: backend, config: config,
+                                parameters: try Network<ReferenceBackend>.initialParameters(config: config, rng: &rng))
         let buffer = try backend.makeBuffer(count: 3 * 256, label: "x")
         XCTAssertThrowsError(try model.trainStep(input: buffer, labels: buffer, batch: 3, losses: buffer,
                                                  probabilities: buffer, resultOffset: 0)) { error in
-            XCTAssertEqual(error as? PaperCNNError, .batchOutOfRange(batch: 3, maxBatch: 2))
+            XCTAssertEqual(error as? NetworkError, .batchOutOfRange(batch: 3, maxBatch: 2))
         }
-        let twoFilters = try PaperCNN<ReferenceBackend>.initialParameters(config: config, rng: &rng)
-        config.filters = 5
-        XCTAssertThrowsError(try PaperCNN(backend: backend, config: config, parameters: twoFilters)) { error in
+        let fourFilters = try Network<ReferenceBackend>.initialParameters(config: config, rng: &rng)
+        config = NetworkConfig.paper(inputHeight: 16, inputWidth: 16, filters: 5, maxBatch: 2)
+        XCTAssertThrowsError(try Network(backend: backend, config: config, parameters: fourFilters)) { error in
             XCTAssertEqual(error as? ParameterSetError, .shapeMismatch(name: "conv1.weight", expected: [5, 1, 5, 5],
                                                                        found: [4, 1, 5, 5]))
         }
-        XCTAssertThrowsError(try PaperCNN(backend: backend, config: config, parameters: ParameterSet()))
+        XCTAssertThrowsError(try Network(backend: backend, config: config, parameters: ParameterSet()))
+    }
+
+    /// `predict` needs no labels and gives the logits `evaluate` computes.
+    func testPredictGivesEvaluatesLogits() throws {
+        let backend = ReferenceBackend()
+        let config = NetworkConfig.paper(inputHeight: 16, inputWidth: 18, filters: 3, classes: 3, maxBatch: 4)
+        var rng = RandomGenerator(seed: 40)
+        let model = try Network(backend: backend, config: config,
+                                parameters: try Network<ReferenceBackend>.initialParameters(config: config, rng: &rng))
+        let input = try backend.makeBuffer(randomValues(4 * config.inputCount, -1, 1, &rng), label: "input")
+        let logits = try backend.read(try model.predict(input: input, batch: 4), offset: 0, count: 12)
+        let labels = try backend.makeBuffer([0, 1, 2, 0], label: "labels")
+        let losses = try backend.makeBuffer(count: 4, label: "losses"), p = try backend.makeBuffer(count: 12, label: "p")
+        try model.evaluate(input: input, labels: labels, batch: 4, losses: losses, probabilities: p, resultOffset: 0)
+        XCTAssertEqual(try model.logits(batch: 4), logits)
+        XCTAssertTrue(logits.allSatisfy(\.isFinite))
     }
 }

@@ -1,0 +1,46 @@
+/// `maxpool`, `avgpool` (any window and stride, floor) and `globalmaxpool`, `globalavgpool` (one window
+/// over each whole plane: [N, C, H, W] → [N, C]).
+final class PoolLayer<B: Backend>: Layer<B> {
+    enum Kind { case max, average }
+    let kind: Kind
+    /// nil: global pooling.
+    let window: PoolWindow?
+    let output: B.Buffer
+    private var gradInput: B.Buffer?
+
+    init(backend: B, resolved: ResolvedLayer, kind: Kind, window: PoolWindow?, maxBatch: Int,
+         needsInputGradient: Bool) throws {
+        self.kind = kind; self.window = window
+        output = try backend.makeBuffer(count: maxBatch * resolved.output.count,
+                                        label: "layer \(resolved.index + 1) (\(resolved.spec.typeName)) output")
+        try super.init(backend: backend, resolved: resolved, maxBatch: maxBatch)
+        if needsInputGradient { gradInput = try activation(resolved.input, "input gradient") }
+    }
+
+    func shape(batch n: Int) -> PoolShape {
+        let input = resolved.input.batch(n)
+        guard let w = window else { return .global(input: input) }
+        if w == PoolWindow(size: 2) { return PoolShape(input: input) }
+        return PoolShape(input: input, sizeH: w.sizeH, sizeW: w.sizeW, strideH: w.strideH, strideW: w.strideW)
+    }
+
+    override func forward(_ input: B.Buffer, _ pass: ForwardPass) throws -> B.Buffer {
+        lastInput = input
+        let s = shape(batch: pass.batch)
+        switch kind {
+        case .max: try backend.maxPoolForward(input: input, output: output, shape: s)
+        case .average: try backend.avgPoolForward(input: input, output: output, shape: s)
+        }
+        return output
+    }
+
+    override func backward(_ gradOutput: B.Buffer, batch: Int, needInput: Bool) throws -> B.Buffer? {
+        guard needInput, let gradInput else { return nil }
+        let s = shape(batch: batch)
+        switch kind {
+        case .max: try backend.maxPoolBackward(input: input(), gradOutput: gradOutput, gradInput: gradInput, shape: s)
+        case .average: try backend.avgPoolBackward(gradOutput: gradOutput, gradInput: gradInput, shape: s)
+        }
+        return gradInput
+    }
+}

@@ -1,0 +1,256 @@
+/// What a `Network` is built from: an architecture, the task's head, Adam, and the largest batch.
+public struct NetworkConfig: Equatable, Sendable {
+    public var architecture: Architecture
+    /// 1: one logit, sigmoid + BCE (labels 0/1); N > 1: N logits, softmax + CE (labels are class indices).
+    public var classes: Int
+    public var adam: AdamConfig
+    /// The largest batch `trainStep`/`evaluate`/`predict` accept; activations are allocated for it.
+    public var maxBatch: Int
+    /// PyTorch's running-variance rule (unbiased batch variance) instead of Keras' (biased).
+    public var unbiasedRunningVariance: Bool
+    /// Keys dropout masks (the run's seed).
+    public var seed: UInt64
+
+    public init(architecture: Architecture = .paper, classes: Int = 1, adam: AdamConfig = AdamConfig(),
+                maxBatch: Int = 32, unbiasedRunningVariance: Bool = false, seed: UInt64 = 0) {
+        self.architecture = architecture; self.classes = classes; self.adam = adam; self.maxBatch = maxBatch
+        self.unbiasedRunningVariance = unbiasedRunningVariance; self.seed = seed
+    }
+
+    /// The paper's layer sequence at another size (see `Architecture.paperVariant`),
+    /// with `batchNorm`'s momentum and running-variance rule.
+    public static func paper(inputHeight: Int = 64, inputWidth: Int = 173, filters: Int = 64, kernel: Int = 5,
+                             classes: Int = 1, batchNorm: BatchNormConfig = .keras, adam: AdamConfig = AdamConfig(),
+                             maxBatch: Int = 32) -> NetworkConfig {
+        let architecture = Architecture.paperVariant(inputHeight: inputHeight, inputWidth: inputWidth, filters: filters, kernel: kernel)
+        return NetworkConfig(architecture: architecture.withBatchNormMomentum(batchNorm.momentum), classes: classes, adam: adam,
+                             maxBatch: maxBatch, unbiasedRunningVariance: batchNorm.unbiasedRunningVariance)
+    }
+
+    /// The architecture's shapes and tensors for this head.
+    public func resolved() throws -> ResolvedArchitecture { try architecture.resolved(classes: classes) }
+
+    /// Mel bands and frames of one input example.
+    public var inputHeight: Int { architecture.inputHeight }
+    public var inputWidth: Int { architecture.inputWidth }
+    /// Elements of one input example (mel bands × frames).
+    public var inputCount: Int { architecture.inputHeight * architecture.inputWidth }
+}
+
+/// A `Network` cannot be built or run as asked.
+public enum NetworkError: Error, Equatable, CustomStringConvertible {
+    case invalidConfiguration(String)
+    case batchOutOfRange(batch: Int, maxBatch: Int)
+
+    public var description: String {
+        switch self {
+        case let .invalidConfiguration(why):
+            return "invalid network configuration: \(why)"
+        case let .batchOutOfRange(batch, maxBatch):
+            return "batch of \(batch) examples is outside 1...\(maxBatch); raise maxBatch in the configuration"
+        }
+    }
+}
+
+/// Any architecture of `Architecture`'s layers, written once against `Backend`: parameters, gradients,
+/// Adam's moments and every activation are allocated from shape inference, for `config.maxBatch` examples.
+/// `trainStep`, `evaluate` and `predict` only enqueue work (no host reads), so a trainer can queue many
+/// batches and read the losses once.
+///
+/// Tensor names and layouts are PyTorch's (`conv1.weight`, `bn1.running_var`, `fc.weight` …), so a
+/// `ParameterSet` of this class loads into the equivalent `torch.nn` module with `strict=True` and back.
+public final class Network<B: Backend> {
+    public let backend: B
+    public let config: NetworkConfig
+    public let resolved: ResolvedArchitecture
+    /// Adam steps taken.
+    public private(set) var step: Int
+
+    private let layers: [Layer<B>]
+    private let trainables: [Trainable<B>]
+    private let gradLogits: B.Buffer
+    private var logitsBuffer: B.Buffer?
+
+    /// Keras' initialisation from `rng`: Glorot-uniform kernels drawn in layer order (each in PyTorch's
+    /// layout), zero biases, batch norm γ = 1, β = 0, running mean 0, variance 1.
+    public static func initialParameters(config: NetworkConfig, rng: inout RandomGenerator) throws -> ParameterSet {
+        let resolved = try config.resolved()
+        return ParameterSet(resolved.tensors.map { t in
+            switch t.role {
+            case let .kernel(fanIn, fanOut):
+                return NamedTensor(name: t.name, shape: t.shape,
+                                   values: Initializers.glorotUniform(count: t.count, fanIn: fanIn, fanOut: fanOut, rng: &rng))
+            case .zeros, .runningMean: return NamedTensor(name: t.name, shape: t.shape, values: Initializers.zeros(t.count))
+            case .ones, .runningVariance: return NamedTensor(name: t.name, shape: t.shape, values: Initializers.ones(t.count))
+            case .batchCount: return NamedTensor(name: t.name, shape: [], values: [0], storage: .int64)
+            }
+        })
+    }
+
+    /// A network on `backend` holding `parameters` (every tensor of the resolved architecture), with Adam's
+    /// state from `adamState` or fresh (step 0, zero moments).
+    public init(backend: B, config: NetworkConfig, parameters: ParameterSet, adamState: AdamState? = nil) throws {
+        guard config.maxBatch >= 1 else { throw NetworkError.invalidConfiguration("maxBatch \(config.maxBatch) must be positive") }
+        self.backend = backend
+        self.config = config
+        resolved = try config.resolved()
+        let firstTrainable = resolved.layers.firstIndex { !$0.tensors.isEmpty } ?? resolved.layers.count
+        var layers: [Layer<B>] = []
+        for layer in resolved.layers {
+            let needsGrad = layer.index > firstTrainable
+            let n = config.maxBatch
+            switch layer.spec {
+            case .conv2d(let s):
+                layers.append(try Conv2DLayer(backend: backend, resolved: layer, spec: s, maxBatch: n,
+                                              parameters: parameters, adam: adamState, needsInputGradient: needsGrad))
+            case .batchnorm(let s):
+                layers.append(try BatchNormLayer(backend: backend, resolved: layer, spec: s,
+                                                 unbiasedRunningVariance: config.unbiasedRunningVariance, maxBatch: n,
+                                                 parameters: parameters, adam: adamState, needsInputGradient: needsGrad))
+            case .relu:
+                layers.append(try ReLULayer(backend: backend, resolved: layer, maxBatch: n))
+            case .maxpool(let w):
+                layers.append(try PoolLayer(backend: backend, resolved: layer, kind: .max, window: w, maxBatch: n,
+                                            needsInputGradient: needsGrad))
+            case .avgpool(let w):
+                layers.append(try PoolLayer(backend: backend, resolved: layer, kind: .average, window: w, maxBatch: n,
+                                            needsInputGradient: needsGrad))
+            case .globalmaxpool:
+                layers.append(try PoolLayer(backend: backend, resolved: layer, kind: .max, window: nil, maxBatch: n,
+                                            needsInputGradient: needsGrad))
+            case .globalavgpool:
+                layers.append(try PoolLayer(backend: backend, resolved: layer, kind: .average, window: nil, maxBatch: n,
+                                            needsInputGradient: needsGrad))
+            case .dropout(let rate):
+                layers.append(try DropoutLayer(backend: backend, resolved: layer, rate: rate, maxBatch: n,
+                                               needsInputGradient: needsGrad))
+            case .flatten:
+                layers.append(try FlattenLayer(backend: backend, resolved: layer, maxBatch: n))
+            case .dense(let s):
+                layers.append(try DenseLayer(backend: backend, resolved: layer, spec: s, maxBatch: n,
+                                             parameters: parameters, adam: adamState, needsInputGradient: needsGrad))
+            }
+        }
+        let expected = Set(resolved.tensors.map(\.name))
+        let extra = parameters.names.filter { !expected.contains($0) }
+        guard extra.isEmpty else {
+            throw NetworkError.invalidConfiguration("tensors \(extra) are not part of architecture '\(config.architecture.name)'")
+        }
+        self.layers = layers
+        trainables = layers.flatMap(\.trainables)
+        gradLogits = try backend.makeBuffer(count: config.maxBatch * config.classes, label: "gradient of logits")
+        step = adamState?.step ?? 0
+    }
+
+    // MARK: Training and inference
+
+    /// One training step on `batch` examples: training-mode forward (batch norm on batch statistics, running
+    /// statistics updated, dropout active), loss, backward, one Adam step on every trainable tensor.
+    ///
+    /// `input` holds `batch × inputHeight × inputWidth` values from element 0, `labels` `batch` labels (0/1,
+    /// or class indices). Per-example losses and probabilities go to `losses[resultOffset + b]` and
+    /// `probabilities[(resultOffset + b)·classes …]`. Enqueues only.
+    public func trainStep(input: B.Buffer, labels: B.Buffer, batch: Int, losses: B.Buffer,
+                          probabilities: B.Buffer, resultOffset: Int) throws {
+        try computeGradients(input: input, labels: labels, batch: batch, losses: losses,
+                             probabilities: probabilities, resultOffset: resultOffset)
+        try applyAdam()
+    }
+
+    /// The forward, loss and backward passes of `trainStep`, without the Adam step: afterwards
+    /// `gradients()` holds ∂(mean loss)/∂parameter. Updates batch norm's running statistics.
+    public func computeGradients(input: B.Buffer, labels: B.Buffer, batch: Int, losses: B.Buffer,
+                                 probabilities: B.Buffer, resultOffset: Int) throws {
+        try checkBatch(batch)
+        let logits = try forward(input: input, pass: ForwardPass(batch: batch, training: true, step: step + 1, seed: config.seed))
+        try loss(logits: logits, labels: labels, batch: batch, losses: losses, probabilities: probabilities,
+                 resultOffset: resultOffset)
+        var gradient = gradLogits
+        for (i, layer) in layers.enumerated().reversed() {
+            guard let next = try layer.backward(gradient, batch: batch, needInput: i > 0 && layer.resolved.index > firstTrainableIndex) else { break }
+            gradient = next
+        }
+    }
+
+    private var firstTrainableIndex: Int { layers.firstIndex { !$0.trainables.isEmpty } ?? layers.count }
+
+    /// One Adam step with the current gradients.
+    public func applyAdam() throws {
+        step += 1
+        for t in trainables {
+            try backend.adamStep(parameter: t.value, gradient: t.gradient, m: t.m, v: t.v, count: t.count,
+                                 step: step, config: config.adam)
+        }
+    }
+
+    /// Inference (batch norm on running statistics, no dropout), with losses and probabilities as
+    /// `trainStep` writes them; no parameter or statistic changes. Enqueues only.
+    public func evaluate(input: B.Buffer, labels: B.Buffer, batch: Int, losses: B.Buffer,
+                         probabilities: B.Buffer, resultOffset: Int) throws {
+        try checkBatch(batch)
+        let logits = try forward(input: input, pass: ForwardPass(batch: batch, training: false, step: step, seed: config.seed))
+        try loss(logits: logits, labels: labels, batch: batch, losses: losses, probabilities: probabilities,
+                 resultOffset: resultOffset)
+    }
+
+    /// Inference without labels: returns the buffer holding the `batch × classes` logits (valid until the
+    /// next forward pass). Enqueues only.
+    public func predict(input: B.Buffer, batch: Int) throws -> B.Buffer {
+        try checkBatch(batch)
+        return try forward(input: input, pass: ForwardPass(batch: batch, training: false, step: step, seed: config.seed))
+    }
+
+    private func checkBatch(_ batch: Int) throws {
+        guard batch >= 1, batch <= config.maxBatch else {
+            throw NetworkError.batchOutOfRange(batch: batch, maxBatch: config.maxBatch)
+        }
+    }
+
+    private func forward(input: B.Buffer, pass: ForwardPass) throws -> B.Buffer {
+        var x = input
+        for layer in layers { x = try layer.forward(x, pass) }
+        logitsBuffer = x
+        return x
+    }
+
+    private func loss(logits: B.Buffer, labels: B.Buffer, batch n: Int, losses: B.Buffer, probabilities: B.Buffer,
+                      resultOffset: Int) throws {
+        if config.classes == 1 {
+            try backend.sigmoidBinaryCrossEntropy(logits: logits, labels: labels, batch: n, gradLogits: gradLogits,
+                                                  losses: losses, probabilities: probabilities, resultOffset: resultOffset)
+        } else {
+            try backend.softmaxCrossEntropy(logits: logits, labels: labels, batch: n, classes: config.classes,
+                                            gradLogits: gradLogits, losses: losses, probabilities: probabilities,
+                                            resultOffset: resultOffset)
+        }
+    }
+
+    // MARK: Reading state back (waits for queued work)
+
+    /// Every tensor of the architecture (`state_dict` order), copied to the host.
+    public func parameters() throws -> ParameterSet {
+        ParameterSet(try layers.flatMap { try $0.state() })
+    }
+
+    /// The gradients of the last `trainStep`/`computeGradients`, named as their parameters.
+    public func gradients() throws -> ParameterSet {
+        ParameterSet(try trainables.map { try download($0.gradient, $0) })
+    }
+
+    /// Adam's step count and moments, for resuming training exactly.
+    public func adamState() throws -> AdamState {
+        AdamState(step: step, m: ParameterSet(try trainables.map { try download($0.m, $0) }),
+                  v: ParameterSet(try trainables.map { try download($0.v, $0) }))
+    }
+
+    /// The logits (`batch × classes`) of the last forward pass.
+    public func logits(batch: Int) throws -> [Float] {
+        try checkBatch(batch)
+        guard let logitsBuffer else { return [] }
+        return try backend.read(logitsBuffer, offset: 0, count: batch * config.classes)
+    }
+
+    private func download(_ buffer: B.Buffer, _ t: Trainable<B>) throws -> NamedTensor {
+        NamedTensor(name: t.name, shape: t.spec.shape, values: try backend.read(buffer, offset: 0, count: t.count))
+    }
+}
