@@ -5,15 +5,16 @@
 # installed), and the machine's 2-thread sgemm. Everyone is pinned to the same thread count. Prints a
 # Markdown table of medians and ratios to Keras-TF; raw JSON goes to --out. --train-clips/--val-clips scale
 # gcnn's OpenCL epochs down for slow kernels (then extrapolated and labelled so); the peers always run the
-# seed's full epoch.
+# seed's full epoch. --arch NAME|FILE.json benchmarks an architecture spec instead of the paper's network
+# (NAME: the preset Sources/Model/Data/NAME.json); gcnn gets the argument as given, the peers the file.
 #
-#   Benchmarks/epoch.sh [--threads 2] [--epochs 3] [--warmup 1] [--train-clips 1120] [--val-clips 480]
-#                       [--cpu-train-clips 32] [--cpu-val-clips 32] [--cpu-epochs 1] [--no-cpu] [--no-peers]
+#   Benchmarks/epoch.sh [--arch NAME|FILE.json] [--threads 2] [--epochs 3] [--warmup 1] [--train-clips 1120]
+#                       [--val-clips 480] [--cpu-train-clips 32] [--cpu-val-clips 32] [--cpu-epochs 1] [--no-cpu] [--no-peers]
 #                       [--torch-channels-last] [--out DIR] [--scratch-path PATH]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-threads=2 epochs=3 warmup=1 cl_train=1120 cl_val=480 cpu_train=32 cpu_val=32 cpu_epochs=1 run_cpu=1 run_peers=1 channels_last=0 out="" scratch=".build"
+threads=2 epochs=3 warmup=1 cl_train=1120 cl_val=480 cpu_train=32 cpu_val=32 cpu_epochs=1 run_cpu=1 run_peers=1 channels_last=0 out="" scratch=".build" arch=""
 while [ $# -gt 0 ]; do
     case "$1" in
         --threads) threads="$2"; shift 2 ;;
@@ -29,10 +30,20 @@ while [ $# -gt 0 ]; do
         --torch-channels-last) channels_last=1; shift ;;
         --out) out="$2"; shift 2 ;;
         --scratch-path) scratch="$2"; shift 2 ;;
-        -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+        --arch) arch="$2"; shift 2 ;;
+        -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
         *) echo "epoch.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
     esac
 done
+gcnn_arch=() peer_arch=()
+if [ -n "$arch" ]; then
+    case "$arch" in
+        *.json) arch_file="$arch" ;;
+        *) arch_file="Sources/Model/Data/$arch.json" ;;
+    esac
+    [ -f "$arch_file" ] || { echo "epoch.sh: no architecture spec $arch_file" >&2; exit 2; }
+    gcnn_arch=(--arch "$arch") peer_arch=(--arch "$arch_file")
+fi
 out="${out:-$(mktemp -d "${TMPDIR:-/tmp}/gcnn-epoch-bench.XXXXXX")}"
 mkdir -p "$out"
 
@@ -66,17 +77,17 @@ run_json() {  # name, command…: runs it, keeps its JSON in $out/name.json, or 
 devices=$("$gcnn" devices 2>/dev/null | sed -n 's/.*\[\(opencl:[0-9]*\)\].*/\1/p' || true)
 [ -n "$devices" ] || echo "note: no OpenCL device; only the reference path is timed" >&2
 for d in $devices; do
-    run_json "gcnn-${d/:/}" "$gcnn" bench epoch --device "$d" --epochs "$epochs" --warmup "$warmup" \
+    run_json "gcnn-${d/:/}" "$gcnn" bench epoch "${gcnn_arch[@]}" --device "$d" --epochs "$epochs" --warmup "$warmup" \
         --train-clips "$cl_train" --val-clips "$cl_val" --json
 done
 if [ "$run_cpu" -eq 1 ]; then
     # The reference path runs minutes per seed's epoch: a scaled-down epoch without warm-up (it compiles
     # nothing), extrapolated from its per-clip rates and labelled so in the table.
-    run_json gcnn-cpu "$gcnn" bench epoch --device cpu --epochs "$cpu_epochs" --warmup 0 \
+    run_json gcnn-cpu "$gcnn" bench epoch "${gcnn_arch[@]}" --device cpu --epochs "$cpu_epochs" --warmup 0 \
         --train-clips "$cpu_train" --val-clips "$cpu_val" --json
 fi
 if [ "$run_peers" -eq 1 ]; then
-    peer_args=(--threads "$threads" --epochs "$epochs" --warmup "$warmup")
+    peer_args=("${peer_arch[@]}" --threads "$threads" --epochs "$epochs" --warmup "$warmup")
     run_json keras-tf python3 Benchmarks/peers/keras_epoch.py "${peer_args[@]}"
     run_json torch-eager python3 Benchmarks/peers/torch_epoch.py "${peer_args[@]}"
     if [ "$channels_last" -eq 1 ]; then
@@ -86,6 +97,7 @@ if [ "$run_peers" -eq 1 ]; then
 fi
 
 echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $threads thread(s) used of $(nproc); load average before the table: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "architecture: ${arch:-the paper's network}"
 echo "raw results: $out"
 echo
 python3 Benchmarks/epoch_table.py "$out"

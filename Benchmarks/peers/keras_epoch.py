@@ -1,14 +1,17 @@
 #!/usr/bin/env python3
 """Keras 3 on TensorFlow peer of `gcnn bench epoch`: the seed's exact model and fit call, timed per epoch.
 
-Conv2D(64, 5, relu) -> BatchNormalization() -> MaxPool2D -> Conv2D(64, 5, relu) -> MaxPool2D -> Flatten ->
-Dense(1, sigmoid); binary cross-entropy, Adam(1e-3), batch 32, channels-last 64x173x1 input; one
-`model.fit` over 1 120 random training clips with validation on 480, `--warmup` untimed epochs then
-`--epochs` timed ones. A callback splits each epoch into its training and validation passes (an epoch's
+By default the seed's model: Conv2D(64, 5, relu) -> BatchNormalization() -> MaxPool2D -> Conv2D(64, 5, relu)
+-> MaxPool2D -> Flatten -> Dense(1, sigmoid); `--arch FILE.json` builds an architecture spec's network as a
+Sequential instead (Conv2D with the spec's padding, BatchNormalization(momentum, epsilon), ReLU,
+MaxPooling2D/AveragePooling2D(pool_size, strides), GlobalMax/AveragePooling2D, Dropout, Flatten (also
+before a dense that meets a 4-D tensor), Dense; the head Dense(1, sigmoid)). Binary cross-entropy,
+Adam(1e-3), batch 32, channels-last H×W×1 input of the spec's size (64×173); one `model.fit` over 1 120
+random training clips with validation on 480, `--warmup` untimed epochs then `--epochs` timed ones. A callback splits each epoch into its training and validation passes (an epoch's
 `seconds` also counts Keras' own end-of-epoch work) and records processor time (all threads). Prints one
 JSON object: per-epoch seconds and their medians.
 
-    python3 Benchmarks/peers/keras_epoch.py [--threads 2] [--epochs 3] [--warmup 1]
+    python3 Benchmarks/peers/keras_epoch.py [--arch FILE.json] [--threads 2] [--epochs 3] [--warmup 1]
 
 Exits with status 3 and a one-line note when TensorFlow or Keras is not installed.
 """
@@ -27,6 +30,7 @@ parser.add_argument("--train-clips", type=int, default=1120)
 parser.add_argument("--val-clips", type=int, default=480)
 parser.add_argument("--batch-size", type=int, default=32)
 parser.add_argument("--seed", type=int, default=0)
+parser.add_argument("--arch", help="architecture spec JSON (default: the seed's network)")
 args = parser.parse_args()
 
 # Thread counts must be fixed before TensorFlow starts its pools.
@@ -64,6 +68,47 @@ def model():
     return m
 
 
+def spec_model(spec):
+    """The network of an architecture spec (scripts/gcnn_torch.py describes the format) with one sigmoid output."""
+    layers, rank = [keras.Input(shape=(*spec["input"], 1))], 4
+    last = len(spec["layers"]) - 1
+    for i, layer in enumerate(spec["layers"]):
+        kind = layer["type"]
+        if kind == "conv2d":
+            layers.append(keras.layers.Conv2D(layer["filters"], layer["kernel"], padding=layer.get("padding", "valid"),
+                                              activation=layer.get("activation")))
+        elif kind == "batchnorm":
+            layers.append(keras.layers.BatchNormalization(momentum=layer.get("momentum", 0.99),
+                                                          epsilon=layer.get("epsilon", 0.001)))
+        elif kind == "relu":
+            layers.append(keras.layers.ReLU())
+        elif kind in ("maxpool", "avgpool"):
+            pool = keras.layers.MaxPooling2D if kind == "maxpool" else keras.layers.AveragePooling2D
+            layers.append(pool(pool_size=layer["size"], strides=layer.get("stride", layer["size"])))
+        elif kind in ("globalmaxpool", "globalavgpool"):
+            pool = keras.layers.GlobalMaxPooling2D if kind == "globalmaxpool" else keras.layers.GlobalAveragePooling2D
+            layers.append(pool())
+            rank = 2
+        elif kind == "dropout":
+            layers.append(keras.layers.Dropout(layer["rate"]))
+        elif kind == "flatten":
+            layers.append(keras.layers.Flatten())
+            rank = 2
+        elif kind == "dense":
+            if rank == 4:
+                layers.append(keras.layers.Flatten())
+                rank = 2
+            if i == last:
+                layers.append(keras.layers.Dense(1, activation="sigmoid"))
+            else:
+                layers.append(keras.layers.Dense(layer["units"], activation=layer.get("activation")))
+        else:
+            raise SystemExit(f"keras_epoch.py: layers[{i}]: unknown type {kind!r}")
+    m = keras.Sequential(layers)
+    m.compile(optimizer=keras.optimizers.Adam(1e-3), loss="binary_crossentropy", metrics=["accuracy"])
+    return m
+
+
 class EpochTimer(keras.callbacks.Callback):
     """Wall-clock seconds of each epoch's training pass (epoch start to validation start) and validation pass."""
 
@@ -95,11 +140,16 @@ class EpochTimer(keras.callbacks.Callback):
 
 
 def main():
+    spec = None
+    if args.arch:
+        with open(args.arch) as f:
+            spec = json.load(f)
+    height, width = spec["input"] if spec else (64, 173)
     rng = np.random.default_rng(args.seed)
     n = args.train_clips + args.val_clips
-    x = rng.standard_normal((n, 64, 173, 1), dtype=np.float32)
+    x = rng.standard_normal((n, height, width, 1), dtype=np.float32)
     y = rng.permutation(np.arange(n) % 2).astype(np.float32)
-    m = model()
+    m = spec_model(spec) if spec else model()
     timer = EpochTimer()
     m.fit(x[:args.train_clips], y[:args.train_clips], batch_size=args.batch_size,
           epochs=args.warmup + args.epochs, validation_data=(x[args.train_clips:], y[args.train_clips:]),
@@ -112,6 +162,7 @@ def main():
 
     print(json.dumps({
         "peer": "keras-tf",
+        "arch": spec.get("name", args.arch) if spec else "paper", "input": [height, width],
         "versions": {"keras": keras.__version__, "tensorflow": tf.__version__},
         "threads": args.threads,
         "train_clips": args.train_clips, "val_clips": args.val_clips, "batch_size": args.batch_size,

@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
 """PyTorch eager peer of `gcnn bench epoch`: the seed's model in NCHW, a plain training loop, timed per epoch.
 
-Conv2d(1, 64, 5) + ReLU -> BatchNorm2d(64) (Keras' momentum 0.99, eps 1e-3) -> MaxPool2d(2) -> Conv2d(64, 64, 5)
-+ ReLU -> MaxPool2d(2) -> Flatten -> Linear(33 280, 1); sigmoid + binary cross-entropy (BCEWithLogitsLoss),
-Adam(1e-3), batch 32; each epoch shuffles 1 120 random training clips by index, then evaluates 480
-validation clips under no_grad in eval mode. `--warmup` untimed epochs, then `--epochs` timed ones.
-Prints one JSON object: per-epoch wall-clock and processor seconds and their medians.
+The network is an architecture spec (`--arch FILE.json`, built by scripts/gcnn_torch.py with PyTorch's
+default initialisation and one output), by default the paper's: Conv2d(1, 64, 5) + ReLU -> BatchNorm2d(64)
+(Keras' momentum 0.99, eps 1e-3) -> MaxPool2d(2) -> Conv2d(64, 64, 5) + ReLU -> MaxPool2d(2) -> Flatten ->
+Linear(33 280, 1); sigmoid + binary cross-entropy (BCEWithLogitsLoss), Adam(1e-3), batch 32; each epoch
+shuffles 1 120 random training clips (of the spec's input size) by index, then evaluates 480 validation
+clips under no_grad in eval mode. `--warmup` untimed epochs, then `--epochs` timed ones. Prints one JSON
+object: per-epoch wall-clock and processor seconds and their medians.
 
-    python3 Benchmarks/peers/torch_epoch.py [--threads 2] [--epochs 3] [--warmup 1] [--channels-last] [--device cuda]
+    python3 Benchmarks/peers/torch_epoch.py [--arch FILE.json] [--threads 2] [--epochs 3] [--warmup 1]
+                                            [--channels-last] [--device cuda]
 
 Exits with status 3 and a one-line note when PyTorch is not installed.
 """
@@ -28,6 +31,7 @@ parser.add_argument("--batch-size", type=int, default=32)
 parser.add_argument("--seed", type=int, default=0)
 parser.add_argument("--channels-last", action="store_true", help="NHWC memory format (default: NCHW)")
 parser.add_argument("--device", default="cpu", help="cpu, or cuda where PyTorch has a GPU")
+parser.add_argument("--arch", help="architecture spec JSON (default: the paper's network)")
 args = parser.parse_args()
 
 os.environ["OMP_NUM_THREADS"] = str(args.threads)
@@ -48,23 +52,26 @@ def sync():
         torch.cuda.synchronize()
 
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts"))
+import gcnn_torch  # noqa: E402
+
+if args.arch:
+    with open(args.arch) as f:
+        spec = json.load(f)
+else:
+    spec = gcnn_torch.PAPER_SPEC
+
+
 def model():
-    return nn.Sequential(
-        nn.Conv2d(1, 64, 5), nn.ReLU(),
-        nn.BatchNorm2d(64, eps=1e-3, momentum=0.01),
-        nn.MaxPool2d(2),
-        nn.Conv2d(64, 64, 5), nn.ReLU(),
-        nn.MaxPool2d(2),
-        nn.Flatten(),
-        nn.Linear(64 * 13 * 40, 1),
-    )
+    return gcnn_torch.build_module(spec, 1, init="torch")
 
 
 def main():
     fmt = torch.channels_last if args.channels_last else torch.contiguous_format
     generator = torch.Generator().manual_seed(args.seed)
     n = args.train_clips + args.val_clips
-    x = torch.randn(n, 1, 64, 173, generator=generator)
+    height, width = spec["input"]
+    x = torch.randn(n, 1, height, width, generator=generator)
     y = (torch.arange(n) % 2)[torch.randperm(n, generator=generator)].float()
     x, y = x.to(device).contiguous(memory_format=fmt), y.to(device)
     train_x, train_y = x[:args.train_clips], y[:args.train_clips]
@@ -106,6 +113,7 @@ def main():
     print(json.dumps({
         "peer": "torch-eager" + ("-channels-last" if args.channels_last else ""),
         "versions": {"torch": torch.__version__},
+        "arch": spec.get("name", args.arch), "input": spec["input"],
         "threads": args.threads, "device": args.device,
         "train_clips": args.train_clips, "val_clips": args.val_clips, "batch_size": b,
         "warmup": warmup, "epochs": timed,
