@@ -3,7 +3,7 @@
 /// the oracle of every kernel).
 ///
 /// Conventions, for every op:
-/// - Tensors are `Float`, NCHW, row-major; weights in PyTorch's layouts (conv `outC×inC×k×k`,
+/// - Tensors are `Float`, NCHW, row-major; weights in PyTorch's layouts (conv `outC×inC×kh×kw`,
 ///   dense `out×in`).
 /// - Ops are enqueued in order and may run asynchronously; `read` and `finish` wait.
 /// - Outputs are overwritten, never accumulated into (gradients included), unless a doc says otherwise.
@@ -41,13 +41,16 @@ public protocol Backend: AnyObject {
     func gatherRows(source: Buffer, rowLength: Int, indices: IndexBuffer, indexOffset: Int, rows: Int,
                     into destination: Buffer) throws
 
-    // MARK: Convolution 5×5 (any k), stride 1, valid
-    /// `output = conv(input, weight) + bias`, then ReLU if `relu`.
+    // MARK: Convolution kh×kw, stride 1, zero padding
+    /// `output = conv(input, weight) + bias`, then ReLU if `relu`:
+    /// `out[b,oc,oy,ox] = bias[oc] + Σ W[oc,ic,ky,kx]·X[b,ic,oy+ky−top,ox+kx−left]`, X zero outside the input
+    /// (`shape.padding`; `Conv2DShape.output` gives the output's size).
     func conv2dForward(input: Buffer, weight: Buffer, bias: Buffer, output: Buffer,
                        shape: Conv2DShape, relu: Bool) throws
-    /// `gradInput = ∂L/∂input` (the full correlation of `gradOutput` with the flipped kernel).
+    /// `gradInput = ∂L/∂input` of the unpadded input (the correlation of `gradOutput` with the flipped kernel,
+    /// restricted to the input's positions).
     func conv2dBackwardData(gradOutput: Buffer, weight: Buffer, gradInput: Buffer, shape: Conv2DShape) throws
-    /// `gradWeight = ∂L/∂weight`, `gradBias = ∂L/∂bias`, summed over the batch.
+    /// `gradWeight = ∂L/∂weight`, `gradBias = ∂L/∂bias`, summed over the batch (padding taps contribute 0).
     func conv2dBackwardWeights(input: Buffer, gradOutput: Buffer, gradWeight: Buffer, gradBias: Buffer,
                                shape: Conv2DShape) throws
     /// In place: `gradient[i] = output[i] > 0 ? gradient[i] : 0` (ReLU's derivative, from its output).

@@ -32,14 +32,16 @@ struct CheckData {
     }
 }
 
-private func convShapeText(_ s: Conv2DShape) -> String { "\(s.input) → \(s.output) k\(s.kernel)" }
+private func convShapeText(_ s: Conv2DShape) -> String {
+    "\(s.input) → \(s.output) k\(s.kernelH)×\(s.kernelW) \(s.paddingText)"
+}
 
 public struct Conv2DForwardCase: BackendCheckCase {
     public let shape: String, op: String, tolerance = CheckTolerance.sum
     let conv: Conv2DShape, relu: Bool, x: [Float], w: [Float], b: [Float]
     public init(_ conv: Conv2DShape, relu: Bool, seed: UInt64) {
         var d = CheckData(seed: seed)
-        let scale = 1 / Float(conv.input.c * conv.kernel * conv.kernel).squareRoot()
+        let scale = 1 / Float(conv.input.c * conv.kernelH * conv.kernelW).squareRoot()
         self.conv = conv; self.relu = relu
         x = d.uniform(conv.input.count); w = d.uniform(conv.weightCount, -scale, scale); b = d.uniform(conv.outChannels)
         op = relu ? "conv2d forward + ReLU" : "conv2d forward"
@@ -322,15 +324,49 @@ public struct GatherRowsCase: BackendCheckCase {
 
 /// The check's case list: every op at the paper's shapes (batch `paperBatch`) and at awkward shapes.
 public enum BackendCheckCases {
-    /// Awkward shapes: batch 5, 3 channels, odd sizes, a 3×3 kernel, several output channels.
+    /// Awkward convolutions: kernels 1×1 to 7×7, non-square and even ones, valid, "same" and other paddings
+    /// (wider than the kernel, too), odd channel counts, batch 5, sizes off the tile and x-block edges.
+    public static let awkwardConvShapes: [Conv2DShape] = {
+        func conv(_ n: Int, _ c: Int, _ h: Int, _ w: Int, out: Int, _ kh: Int, _ kw: Int, same: Bool = false,
+                  padding: Padding2D = .zero) -> Conv2DShape {
+            Conv2DShape(input: Shape4(n: n, c: c, h: h, w: w), outChannels: out, kernelH: kh, kernelW: kw,
+                        padding: same ? .same(kernelH: kh, kernelW: kw) : padding)
+        }
+        return [
+            conv(5, 3, 9, 11, out: 5, 3, 3, same: true),
+            conv(5, 3, 12, 19, out: 5, 7, 7),
+            conv(5, 7, 6, 9, out: 3, 1, 1),
+            conv(5, 3, 7, 10, out: 5, 3, 5, same: true),
+            conv(5, 2, 11, 9, out: 3, 7, 2),
+            conv(5, 3, 8, 9, out: 4, 4, 4, same: true),
+            conv(3, 7, 13, 21, out: 67, 5, 5, same: true),
+            conv(2, 5, 10, 35, out: 9, 7, 7, same: true),
+            conv(5, 3, 6, 7, out: 2, 2, 6, same: true),
+            conv(5, 3, 8, 9, out: 3, 3, 4, padding: Padding2D(top: 2, left: 0, bottom: 1, right: 3)),
+            conv(5, 2, 5, 6, out: 3, 1, 1, padding: Padding2D(top: 1, left: 2, bottom: 1, right: 1)),
+            conv(5, 3, 6, 6, out: 4, 2, 3, padding: Padding2D(top: 3, left: 4, bottom: 0, right: 2)),
+        ]
+    }()
+
+    /// Awkward shapes: batch 5, 3 channels, odd sizes, a 3×3 kernel, several output channels, and
+    /// `awkwardConvShapes`.
     public static func awkward() -> [any BackendCheckCase] {
         let convA = Conv2DShape(input: Shape4(n: 5, c: 3, h: 11, w: 13), outChannels: 4, kernel: 5)
         let convB = Conv2DShape(input: Shape4(n: 5, c: 3, h: 7, w: 9), outChannels: 6, kernel: 3)
         let odd = Shape4(n: 5, c: 3, h: 7, w: 9), odd2 = Shape4(n: 5, c: 3, h: 11, w: 13)
-        return [
+        var convCases: [any BackendCheckCase] = []
+        for (index, shape) in awkwardConvShapes.enumerated() {
+            let seed = UInt64(130 + 3 * index)
+            convCases += [Conv2DForwardCase(shape, relu: index % 2 == 0, seed: seed),
+                          Conv2DBackwardDataCase(shape, seed: seed + 1), Conv2DBackwardWeightsCase(shape, seed: seed + 2)]
+        }
+        var cases: [any BackendCheckCase] = [
             Conv2DForwardCase(convA, relu: true, seed: 101), Conv2DForwardCase(convB, relu: false, seed: 102),
             Conv2DBackwardDataCase(convA, seed: 103), Conv2DBackwardDataCase(convB, seed: 104),
             Conv2DBackwardWeightsCase(convA, seed: 105), Conv2DBackwardWeightsCase(convB, seed: 106),
+        ]
+        cases += convCases
+        return cases + [
             ReluBackwardCase(count: convA.output.count, seed: 107),
             MaxPoolCase(PoolShape(input: odd), backward: false, seed: 108),
             MaxPoolCase(PoolShape(input: odd2), backward: true, seed: 109),

@@ -21,7 +21,8 @@ public final class OpenCLBackend: Backend {
     private let kernels: [String: CLKernel]
     /// Partial sums of split weight-gradient reductions; grown on demand.
     private var splitScratch: DeviceBuffer<Float>?
-    /// CPU variant: repacked conv weights, and the zero-padded gradient of the backward-data correlation.
+    /// CPU variant: repacked conv weights, and the zero-padded input of a padded convolution or the zero-padded
+    /// gradient of the backward-data correlation.
     private var packedWeightScratch: DeviceBuffer<Float>?
     private var paddedScratch: DeviceBuffer<Float>?
     /// While profiling: every kernel launch with its completion event.
@@ -183,7 +184,11 @@ public final class OpenCLBackend: Backend {
     // MARK: Convolution
 
     private func checkConv(_ shape: Conv2DShape) throws {
-        guard shape.kernel >= 1, shape.output.h >= 1, shape.output.w >= 1 else {
+        let p = shape.padding
+        guard p.top >= 0, p.left >= 0, p.bottom >= 0, p.right >= 0 else {
+            throw CLError.invalidArgument("convolution \(shape) has negative padding")
+        }
+        guard shape.kernelH >= 1, shape.kernelW >= 1, shape.output.h >= 1, shape.output.w >= 1 else {
             throw CLError.invalidArgument("convolution \(shape) has an empty output")
         }
     }
@@ -237,15 +242,19 @@ public final class OpenCLBackend: Backend {
                               shape: Conv2DShape, relu: Bool) throws {
         let i = shape.input
         let (global, local) = convLocalGlobal(rows: shape.outChannels, columns: shape.output.count / shape.outChannels)
+        let p = shape.padding
         try run("conv2d_forward", global: global, local: local,
-                input, weight, bias, output, i.n, i.c, i.h, i.w, shape.outChannels, shape.kernel, relu ? 1 : 0)
+                input, weight, bias, output, i.n, i.c, i.h, i.w, shape.outChannels, shape.kernelH, shape.kernelW,
+                p.top, p.left, p.bottom, p.right, relu ? 1 : 0)
     }
 
     private func conv2dBackwardDataTiled(gradOutput: Buffer, weight: Buffer, gradInput: Buffer, shape: Conv2DShape) throws {
         let i = shape.input
         let (global, local) = convLocalGlobal(rows: i.c, columns: i.n * i.h * i.w)
+        let p = shape.padding
         try run("conv2d_backward_data", global: global, local: local,
-                gradOutput, weight, gradInput, i.n, i.c, i.h, i.w, shape.outChannels, shape.kernel)
+                gradOutput, weight, gradInput, i.n, i.c, i.h, i.w, shape.outChannels, shape.kernelH, shape.kernelW,
+                p.top, p.left, p.bottom, p.right)
     }
 
     /// Splits of the weight-gradient reduction over `positions` = n·oh·ow: enough work-groups to fill the
@@ -261,7 +270,7 @@ public final class OpenCLBackend: Backend {
     private func conv2dBackwardWeightsTiled(input: Buffer, gradOutput: Buffer, gradWeight: Buffer, gradBias: Buffer,
                                       shape: Conv2DShape) throws {
         let i = shape.input, o = shape.output
-        let columns = i.c * shape.kernel * shape.kernel
+        let columns = i.c * shape.kernelH * shape.kernelW
         let tiles = ((columns + config.tileN - 1) / config.tileN) * ((shape.outChannels + config.tileM - 1) / config.tileM)
         let (splits, chunk) = weightGradientSplits(tiles: tiles, positions: o.n * o.h * o.w)
         var target = gradWeight
@@ -273,8 +282,10 @@ public final class OpenCLBackend: Backend {
             target = splitScratch!
         }
         let (global, local) = convLocalGlobal(rows: shape.outChannels, columns: columns, splits: splits)
+        let p = shape.padding
         try run("conv2d_backward_weights", global: global, local: local,
-                input, gradOutput, target, i.n, i.c, i.h, i.w, shape.outChannels, shape.kernel, chunk)
+                input, gradOutput, target, i.n, i.c, i.h, i.w, shape.outChannels, shape.kernelH, shape.kernelW,
+                p.top, p.left, p.bottom, p.right, chunk)
         if splits > 1 {
             try run("conv2d_sum_splits", global: [shape.weightCount], target, gradWeight, shape.weightCount, splits)
         }
@@ -312,51 +323,78 @@ public final class OpenCLBackend: Backend {
 
     /// Repacks `weight` for conv2d_forward_cpu: output channels `p` (`pCount`, padded to whole blocks) by input
     /// channels `q`; `transposed`: W's input channels are the outputs and the kernel is flipped (backward data).
-    private func packWeights(_ weight: Buffer, pCount: Int, qCount: Int, kernel k: Int, transposed: Bool) throws -> Buffer {
+    private func packWeights(_ weight: Buffer, pCount: Int, qCount: Int, taps: Int, transposed: Bool) throws -> Buffer {
         let padded = (pCount + config.cpuChannels - 1) / config.cpuChannels * config.cpuChannels
-        let packed = try scratch(&packedWeightScratch, count: padded * qCount * k * k, label: "conv packed weights")
-        try runCPU("conv2d_pack_weights_cpu", global: [k * k, qCount, padded],
-                   weight, packed, pCount, qCount, k * k, transposed ? 1 : 0)
+        let packed = try scratch(&packedWeightScratch, count: padded * qCount * taps, label: "conv packed weights")
+        try runCPU("conv2d_pack_weights_cpu", global: [taps, qCount, padded],
+                   weight, packed, pCount, qCount, taps, transposed ? 1 : 0)
         return packed
     }
 
-    private func conv2dForwardCPU(input: Buffer, weight: Buffer, bias: Buffer, output: Buffer,
-                                  shape: Conv2DShape, relu: Bool) throws {
-        let i = shape.input, o = shape.output, k = shape.kernel
-        let packed = try packWeights(weight, pCount: o.c, qCount: i.c, kernel: k, transposed: false)
-        let blocks = (o.c + config.cpuChannels - 1) / config.cpuChannels
-        try runCPU("conv2d_forward_cpu", global: [(o.w + config.cpuXBlock - 1) / config.cpuXBlock, o.h, i.n * blocks],
-                   input, packed, bias, output, i.n, i.c, i.h, i.w, o.c, k, relu ? 1 : 0, 1, o.w, 0, i.h)
+    /// `planes` planes `h×w` of `source` placed at (`top`, `left`) (negative: cropped) in zero planes `ph×pw` of
+    /// the padded scratch buffer.
+    private func padPlanes(_ source: Buffer, planes: Int, h: Int, w: Int, ph: Int, pw: Int, top: Int, left: Int,
+                           label: String) throws -> Buffer {
+        let padded = try scratch(&paddedScratch, count: planes * ph * pw, label: label)
+        try runCPU("conv2d_pad_cpu", global: [ph, planes], source, padded, planes, h, w, ph, pw, top, left)
+        return padded
     }
 
-    /// The full correlation of dY with the flipped kernel, as a valid correlation of dY zero-padded by k − 1
-    /// (rows padded further to whole x blocks, so no block needs the clamped tail path).
+    /// The input of a padded convolution, zero-padded (`input` itself if the convolution is valid), with its
+    /// plane height and width.
+    private func paddedInput(_ input: Buffer, shape: Conv2DShape) throws -> (buffer: Buffer, h: Int, w: Int) {
+        let i = shape.input, p = shape.padding
+        if p == .zero { return (input, i.h, i.w) }
+        let ph = i.h + p.top + p.bottom, pw = i.w + p.left + p.right
+        let padded = try padPlanes(input, planes: i.n * i.c, h: i.h, w: i.w, ph: ph, pw: pw, top: p.top, left: p.left,
+                                   label: "conv zero-padded input")
+        return (padded, ph, pw)
+    }
+
+    /// A padded convolution is the valid correlation of its zero-padded input, whose padding rows are skipped.
+    private func conv2dForwardCPU(input: Buffer, weight: Buffer, bias: Buffer, output: Buffer,
+                                  shape: Conv2DShape, relu: Bool) throws {
+        let i = shape.input, o = shape.output, (kh, kw) = (shape.kernelH, shape.kernelW)
+        let packed = try packWeights(weight, pCount: o.c, qCount: i.c, taps: kh * kw, transposed: false)
+        let (source, h, w) = try paddedInput(input, shape: shape)
+        let blocks = (o.c + config.cpuChannels - 1) / config.cpuChannels
+        let top = shape.padding.top
+        try runCPU("conv2d_forward_cpu", global: [(o.w + config.cpuXBlock - 1) / config.cpuXBlock, o.h, i.n * blocks],
+                   source, packed, bias, output, i.n, i.c, h, w, o.c, kh, kw, relu ? 1 : 0, 1, o.w, top, top + i.h)
+    }
+
+    /// ∂L/∂X[y, x] = Σ W[oc, ic, ky, kx]·dY[oc, y + top − ky, x + left − kx]: the valid correlation with the flipped
+    /// kernel of dY zero-padded by (kh − 1 − top, kw − 1 − left) (cropped where the padding exceeds kh − 1), rows
+    /// padded further to whole x blocks, so no block needs the clamped tail path.
     private func conv2dBackwardDataCPU(gradOutput: Buffer, weight: Buffer, gradInput: Buffer, shape: Conv2DShape) throws {
-        let i = shape.input, o = shape.output, k = shape.kernel, xb = config.cpuXBlock
-        let packed = try packWeights(weight, pCount: i.c, qCount: o.c, kernel: k, transposed: true)
-        let paddedH = o.h + 2 * (k - 1), paddedW = (i.w + xb - 1) / xb * xb + k - 1
-        let padded = try scratch(&paddedScratch, count: o.n * o.c * paddedH * paddedW, label: "conv zero-padded gradOutput")
-        try runCPU("conv2d_pad_cpu", global: [paddedH, o.n * o.c], gradOutput, padded, o.n * o.c, o.h, o.w, k, paddedW)
+        let i = shape.input, o = shape.output, (kh, kw) = (shape.kernelH, shape.kernelW), xb = config.cpuXBlock
+        let packed = try packWeights(weight, pCount: i.c, qCount: o.c, taps: kh * kw, transposed: true)
+        let top = kh - 1 - shape.padding.top, left = kw - 1 - shape.padding.left
+        let paddedH = i.h + kh - 1, paddedW = (i.w + xb - 1) / xb * xb + kw - 1
+        let padded = try padPlanes(gradOutput, planes: o.n * o.c, h: o.h, w: o.w, ph: paddedH, pw: paddedW,
+                                   top: top, left: left, label: "conv zero-padded gradOutput")
         let blocks = (i.c + config.cpuChannels - 1) / config.cpuChannels
         try runCPU("conv2d_forward_cpu", global: [(i.w + xb - 1) / xb, i.h, i.n * blocks],
-                   padded, packed, packed, gradInput, i.n, o.c, paddedH, paddedW, i.c, k, 0, 0, i.w, k - 1, k - 1 + o.h)
+                   padded, packed, packed, gradInput, i.n, o.c, paddedH, paddedW, i.c, kh, kw, 0, 0, i.w,
+                   max(top, 0), min(top + o.h, paddedH))
     }
 
     private func conv2dBackwardWeightsCPU(input: Buffer, gradOutput: Buffer, gradWeight: Buffer, gradBias: Buffer,
                                           shape: Conv2DShape) throws {
-        let i = shape.input, o = shape.output, k = shape.kernel
+        let i = shape.input, o = shape.output, (kh, kw) = (shape.kernelH, shape.kernelW)
         let blocks = (o.c + config.cpuWeightChannels - 1) / config.cpuWeightChannels
         // Split the batch when there are too few items to keep the device busy (a function of shape and
         // device only, so results are deterministic).
-        let items = i.c * k * blocks
+        let items = i.c * kh * blocks
         let wanted = min(i.n, max(1, (256 * device.computeUnits + items - 1) / items))
         let chunk = (i.n + wanted - 1) / wanted, splits = (i.n + chunk - 1) / chunk
         var target = gradWeight
         if splits > 1 {
             target = try scratch(&splitScratch, count: splits * shape.weightCount, label: "conv weight-gradient partial sums")
         }
-        try runCPU("conv2d_backward_weights_cpu", global: [i.c * k, blocks, splits],
-                   input, gradOutput, target, i.n, i.c, i.h, i.w, o.c, k, chunk)
+        let (source, h, w) = try paddedInput(input, shape: shape)
+        try runCPU("conv2d_backward_weights_cpu", global: [i.c * kh, blocks, splits],
+                   source, gradOutput, target, i.n, i.c, h, w, o.c, kh, kw, chunk)
         if splits > 1 {
             try run("conv2d_sum_splits", global: [shape.weightCount], target, gradWeight, shape.weightCount, splits)
         }

@@ -7,23 +7,56 @@ public struct Shape4: Equatable, Hashable, CustomStringConvertible, Sendable {
     public var description: String { "\(n)×\(c)×\(h)×\(w)" }
 }
 
-/// A square convolution, stride 1, no padding ("valid"): input `n×inC×h×w`, weight `outC×inC×k×k`
-/// (PyTorch's layout), bias `outC`, output `n×outC×(h−k+1)×(w−k+1)`.
+/// Zero padding of a convolution's input, in rows/columns per side.
+public struct Padding2D: Equatable, Hashable, Sendable {
+    public var top: Int, left: Int, bottom: Int, right: Int
+    public init(top: Int, left: Int, bottom: Int, right: Int) {
+        self.top = top; self.left = left; self.bottom = bottom; self.right = right
+    }
+    /// No padding ("valid").
+    public static let zero = Padding2D(top: 0, left: 0, bottom: 0, right: 0)
+    /// Keras' / PyTorch's "same" at stride 1: total k−1 per axis, top/left = total/2, the extra row/column at the bottom/right.
+    public static func same(kernelH: Int, kernelW: Int) -> Padding2D {
+        let (h, w) = (kernelH - 1, kernelW - 1)
+        return Padding2D(top: h / 2, left: w / 2, bottom: h - h / 2, right: w - w / 2)
+    }
+}
+
+/// A convolution kh×kw, stride 1, with zero padding: input `n×inC×h×w`, weight `outC×inC×kh×kw` (PyTorch's
+/// layout), bias `outC`, output `n×outC×(h+top+bottom−kh+1)×(w+left+right−kw+1)`;
+/// `out[b,oc,oy,ox] = bias[oc] + Σ W[oc,ic,ky,kx]·X[b,ic,oy+ky−top,ox+kx−left]`, X zero outside the input.
 public struct Conv2DShape: Equatable, Hashable, CustomStringConvertible, Sendable {
     public var input: Shape4
     public var outChannels: Int
-    public var kernel: Int
+    public var kernelH: Int
+    public var kernelW: Int
+    public var padding: Padding2D
+    /// A square `kernel`×`kernel` convolution without padding ("valid").
     public init(input: Shape4, outChannels: Int, kernel: Int = 5) {
-        self.input = input; self.outChannels = outChannels; self.kernel = kernel
+        self.init(input: input, outChannels: outChannels, kernelH: kernel, kernelW: kernel)
+    }
+    public init(input: Shape4, outChannels: Int, kernelH: Int, kernelW: Int, padding: Padding2D = .zero) {
+        self.input = input; self.outChannels = outChannels
+        self.kernelH = kernelH; self.kernelW = kernelW; self.padding = padding
     }
     public var output: Shape4 {
-        Shape4(n: input.n, c: outChannels, h: input.h - kernel + 1, w: input.w - kernel + 1)
+        Shape4(n: input.n, c: outChannels, h: input.h + padding.top + padding.bottom - kernelH + 1,
+               w: input.w + padding.left + padding.right - kernelW + 1)
     }
     /// Elements of the weight tensor.
-    public var weightCount: Int { outChannels * input.c * kernel * kernel }
-    /// Multiply-accumulates of one forward pass.
-    public var macs: Int { output.count * input.c * kernel * kernel }
-    public var description: String { "conv\(kernel)x\(kernel) \(input) → \(output)" }
+    public var weightCount: Int { outChannels * input.c * kernelH * kernelW }
+    /// Multiply-accumulates of one forward pass (padding taps included).
+    public var macs: Int { output.count * input.c * kernelH * kernelW }
+    /// The padding as text: "valid", "same", or "pad top,left,bottom,right".
+    public var paddingText: String {
+        if padding == .zero { return "valid" }
+        if padding == .same(kernelH: kernelH, kernelW: kernelW) { return "same" }
+        return "pad \(padding.top),\(padding.left),\(padding.bottom),\(padding.right)"
+    }
+    public var description: String {
+        let text = "conv\(kernelH)x\(kernelW) \(input) → \(output)"
+        return padding == .zero ? text : "conv\(kernelH)x\(kernelW) \(paddingText) \(input) → \(output)"
+    }
 }
 
 /// Max pooling 2×2, stride 2; odd sizes are floored (the last row/column is dropped, as Keras and

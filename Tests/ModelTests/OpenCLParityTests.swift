@@ -35,6 +35,27 @@ final class OpenCLParityTests: XCTestCase {
                           Conv2DForwardCase(convC, relu: true, seed: 3)])
     }
 
+    /// Every awkward convolution of the check (kernels 1×1 to 7×7, non-square, "same" and other paddings), every op.
+    private func paddedConvCases(seed: UInt64) -> [any BackendCheckCase] {
+        BackendCheckCases.awkwardConvShapes.enumerated().flatMap { index, shape -> [any BackendCheckCase] in
+            let s = seed + 3 * UInt64(index)
+            return [Conv2DForwardCase(shape, relu: index % 2 == 1, seed: s), Conv2DBackwardDataCase(shape, seed: s + 1),
+                    Conv2DBackwardWeightsCase(shape, seed: s + 2)]
+        }
+    }
+
+    func testConv2DPaddedAndNonSquareKernels() throws {
+        try assertParity(paddedConvCases(seed: 200))
+    }
+
+    /// A padded 5×5 conv at conv2's size: padded tiles and x blocks at the paper's scale.
+    func testConv2DSamePaddingAtPaperConv2() throws {
+        let same = Conv2DShape(input: Shape4(n: 1, c: 64, h: 30, w: 84), outChannels: 64, kernelH: 5, kernelW: 5,
+                               padding: .same(kernelH: 5, kernelW: 5))
+        try assertParity([Conv2DForwardCase(same, relu: true, seed: 260), Conv2DBackwardDataCase(same, seed: 261),
+                          Conv2DBackwardWeightsCase(same, seed: 262)])
+    }
+
     func testConv2DForwardPaperShapes() throws {
         try assertParity([Conv2DForwardCase(conv1, relu: true, seed: 4), Conv2DForwardCase(conv2, relu: true, seed: 5)])
     }
@@ -60,7 +81,7 @@ final class OpenCLParityTests: XCTestCase {
 
     /// The tiled variant's configurations (GPU: 64×64 tiles of 256 items with 256-wide reductions; small
     /// devices: 32×32 tiles of 64 items; 64×128 tiles of 8×8), run on whatever device the tests have, so their
-    /// index arithmetic is checked on a CPU-only machine too.
+    /// index arithmetic (padding included) is checked on a CPU-only machine too.
     func testOtherTileConfigurationsOnThisDevice() throws {
         let device = try OpenCLTestBackend.shared().device
         let configs = [
@@ -74,13 +95,15 @@ final class OpenCLParityTests: XCTestCase {
                               Conv2DBackwardWeightsCase(convA, seed: 17), Conv2DBackwardWeightsCase(convC, seed: 18),
                               BatchNormForwardCase(odd, config: .keras, training: true, seed: 19),
                               BatchNormBackwardCase(odd, seed: 20), MaxPoolCase(PoolShape(input: odd), backward: true, seed: 21),
-                              DenseCase(batch: 5, inFeatures: 300, outFeatures: 3, backward: false, seed: 21)], on: backend)
+                              DenseCase(batch: 5, inFeatures: 300, outFeatures: 3, backward: false, seed: 21)]
+                             + paddedConvCases(seed: 300), on: backend)
         }
     }
 
     /// The CPU variant (the default on CPU devices), forced on whatever device the tests have, with its
     /// default register blocks and with blocks that leave partial channel blocks (6 and 3 of 4, 67 and 7
-    /// channels) and x tails; a 7×7 kernel takes the weight gradient's taps in two passes.
+    /// channels) and x tails; a 7×7 kernel takes the weight gradient's taps in two passes; and every padded or
+    /// non-square awkward convolution.
     func testCPUVariantOnThisDevice() throws {
         let device = try OpenCLTestBackend.shared().device
         let convK7 = Conv2DShape(input: Shape4(n: 2, c: 3, h: 12, w: 19), outChannels: 5, kernel: 7)
@@ -102,7 +125,7 @@ final class OpenCLParityTests: XCTestCase {
                       BatchNormForwardCase(odd, config: .pytorch, training: false, seed: 74),
                       BatchNormBackwardCase(odd, seed: 75), MaxPoolCase(PoolShape(input: odd), backward: true, seed: 76),
                       ReluBackwardCase(count: 1261, seed: 77)]
-            try assertParity(cases, on: backend)
+            try assertParity(cases + paddedConvCases(seed: 400), on: backend)
         }
     }
 

@@ -48,6 +48,58 @@ final class ReferenceOpTests: XCTestCase {
         XCTAssertEqual(gradient.values, [0, 0, 0, 0, 0, 0, 0, 2, 2, 2, 2, 2])
     }
 
+    func testSamePaddingPutsTheExtraRowAndColumnAtTheBottomRight() {
+        XCTAssertEqual(Padding2D.same(kernelH: 2, kernelW: 2), Padding2D(top: 0, left: 0, bottom: 1, right: 1))
+        XCTAssertEqual(Padding2D.same(kernelH: 4, kernelW: 4), Padding2D(top: 1, left: 1, bottom: 2, right: 2))
+        XCTAssertEqual(Padding2D.same(kernelH: 3, kernelW: 5), Padding2D(top: 1, left: 2, bottom: 1, right: 2))
+        XCTAssertEqual(Padding2D.same(kernelH: 7, kernelW: 2), Padding2D(top: 3, left: 0, bottom: 3, right: 1))
+        XCTAssertEqual(Padding2D.same(kernelH: 1, kernelW: 1), .zero)
+        for (kh, kw) in [(1, 1), (2, 2), (3, 5), (4, 4), (7, 2), (6, 7)] {
+            let shape = Conv2DShape(input: Shape4(n: 2, c: 3, h: 9, w: 11), outChannels: 4, kernelH: kh, kernelW: kw,
+                                    padding: .same(kernelH: kh, kernelW: kw))
+            XCTAssertEqual(shape.output, Shape4(n: 2, c: 4, h: 9, w: 11))
+            XCTAssertEqual(shape.weightCount, 4 * 3 * kh * kw)
+            XCTAssertEqual(shape.macs, 2 * 4 * 9 * 11 * 3 * kh * kw)
+        }
+        let valid = Conv2DShape(input: Shape4(n: 1, c: 2, h: 9, w: 11), outChannels: 4, kernel: 5)
+        XCTAssertEqual(valid, Conv2DShape(input: Shape4(n: 1, c: 2, h: 9, w: 11), outChannels: 4, kernelH: 5, kernelW: 5))
+        XCTAssertEqual(valid.output, Shape4(n: 1, c: 4, h: 5, w: 7))
+        XCTAssertEqual(valid.description, "conv5x5 1×2×9×11 → 1×4×5×7")
+    }
+
+    func testSamePaddedConvByHand() throws {
+        // One 3×3 input, one 2×2 kernel, "same": pad 0 at the top/left, 1 at the bottom/right, output 3×3.
+        let x: [Float] = [1, 2, 3,
+                          4, 5, 6,
+                          7, 8, 9]
+        let w: [Float] = [1, 2,
+                          3, 4]
+        let shape = Conv2DShape(input: Shape4(n: 1, c: 1, h: 3, w: 3), outChannels: 1, kernelH: 2, kernelW: 2,
+                                padding: .same(kernelH: 2, kernelW: 2))
+        XCTAssertEqual(shape.output, Shape4(n: 1, c: 1, h: 3, w: 3))
+        let out = try backend.makeBuffer(count: 9, label: "out")
+        try backend.conv2dForward(input: buffer(x), weight: buffer(w), bias: buffer([0.5]), output: out,
+                                  shape: shape, relu: false)
+        // out[y][x] = x[y][x] + 2·x[y][x+1] + 3·x[y+1][x] + 4·x[y+1][x+1] + 0.5, zero past the bottom/right.
+        XCTAssertEqual(out.values, [37.5, 47.5, 21.5,
+                                    67.5, 77.5, 33.5,
+                                    23.5, 26.5, 9.5])
+        // ∂L/∂x for dY = 1: the sum of the kernel taps that reach each input position.
+        let gradInput = try backend.makeBuffer(count: 9, label: "gx")
+        try backend.conv2dBackwardData(gradOutput: buffer([Float](repeating: 1, count: 9)), weight: buffer(w),
+                                       gradInput: gradInput, shape: shape)
+        XCTAssertEqual(gradInput.values, [1, 3, 3,
+                                          4, 10, 10,
+                                          4, 10, 10])
+        // ∂L/∂w[ky][kx] for dY = 1: the sum of x over the rows ≥ ky and columns ≥ kx.
+        let gradWeight = try backend.makeBuffer(count: 4, label: "gw"), gradBias = try backend.makeBuffer(count: 1, label: "gb")
+        try backend.conv2dBackwardWeights(input: buffer(x), gradOutput: buffer([Float](repeating: 1, count: 9)),
+                                          gradWeight: gradWeight, gradBias: gradBias, shape: shape)
+        XCTAssertEqual(gradWeight.values, [45, 33,
+                                           39, 28])
+        XCTAssertEqual(gradBias.values, [9])
+    }
+
     func testMaxPoolFloorsOddSizesAndRoutesToTheFirstMaximum() throws {
         // 3×5 input: output 1×2; the last row and column are dropped.
         let x: [Float] = [7, 7, 1, 9, 100,

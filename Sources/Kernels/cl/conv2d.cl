@@ -1,4 +1,7 @@
-// Convolution k×k, stride 1, valid, NCHW, weight outC×inC×k×k, as implicit GEMMs (no im2col buffer).
+// Convolution kh×kw, stride 1, zero padding (top, left, bottom, right), NCHW, weight outC×inC×kh×kw:
+// out[b, oc, oy, ox] = bias[oc] + Σ W[oc, ic, ky, kx]·X[b, ic, oy + ky − top, ox + kx − left], X zero outside the
+// input; oh = h + top + bottom − kh + 1, ow = w + left + right − kw + 1. The tiled variant computes it as implicit
+// GEMMs (no im2col buffer), skipping taps in the padding.
 //
 // Each work-group computes a CONV_TM×CONV_TN tile of the GEMM's output, CONV_TK steps of the reduction at a
 // time staged in local memory; each work item holds a CONV_RM×CONV_RN block of accumulators, its rows and
@@ -13,6 +16,7 @@
 // - GPUs (default): the local-memory tiled implicit GEMMs below.
 // - CPUs (GCNN_CPU_KERNELS defined, e.g. pocl): no local memory and no barriers, which a CPU driver turns into
 //   plain loops; each work item keeps a register block of float8 accumulators along x (one AVX2 register each).
+//   Padded convolutions run the valid kernels on a zero-padded copy (conv2d_pad_cpu).
 
 #ifdef GCNN_CPU_KERNELS
 
@@ -36,19 +40,19 @@ inline float8 conv_load8_clamped(__global const float* row, int x, int limit) {
     return v;
 }
 
-// acc += the taps of rows ky ∈ [kyBegin, kyEnd) of every input channel; KK: the kernel size (a literal where
+// acc += the taps of rows ky ∈ [kyBegin, kyEnd) of every input channel; KW: the kernel width (a literal where
 // known, so the tap loop unrolls).
-#define CONV_CPU_ACCUMULATE(LOAD, KK)                                                    \
+#define CONV_CPU_ACCUMULATE(LOAD, KW)                                                    \
     for (int ic = 0; ic < inC; ++ic) {                                                   \
         __global const float* plane = in + (long)ic * hw;                                \
         __global const float* wic = wBase + ic * kk2 * CPU_OCB;                          \
         for (int ky = kyBegin; ky < kyEnd; ++ky) {                                       \
             __global const float* row = plane + ky * w;                                  \
-            _Pragma("unroll") for (int kx = 0; kx < KK; ++kx) {                          \
+            _Pragma("unroll") for (int kx = 0; kx < KW; ++kx) {                          \
                 float8 v[CPU_XV];                                                        \
                 _Pragma("unroll") for (int j = 0; j < CPU_XV; ++j) v[j] = LOAD(row, x0 + 8 * j + kx); \
                 _Pragma("unroll") for (int o = 0; o < CPU_OCB; ++o) {                    \
-                    const float wv = wic[(ky * KK + kx) * CPU_OCB + o];                  \
+                    const float wv = wic[(ky * KW + kx) * CPU_OCB + o];                  \
                     _Pragma("unroll") for (int j = 0; j < CPU_XV; ++j) acc[o][j] = fma((float8)(wv), v[j], acc[o][j]); \
                 }                                                                        \
             }                                                                            \
@@ -59,15 +63,15 @@ inline float8 conv_load8_clamped(__global const float* row, int x, int limit) {
 #define CONV_TAIL_LOAD(row, x) conv_load8_clamped((row), (x), w)
 
 // The valid correlation out[b, oc, oy, ox] = Σ W[oc, ic, ky, kx]·in[b, ic, oy + ky, ox + kx] (+ bias[oc] if hasBias,
-// then ReLU if relu), for ox < outW ≤ w − k + 1 (output rows outW wide), with `weight` packed by
-// conv2d_pack_weights_cpu. Forward convolution, and backward data on a zero-padded dY with flipped weights; input
-// rows outside [rowBegin, rowEnd) are known zeros (the padding) and skipped.
-// global: (ceil(outW / CPU_XB), h − k + 1, n · ceil(outC / CPU_OCB)).
+// then ReLU if relu), for ox < outW ≤ w − kw + 1 (output rows outW wide), with `weight` packed by
+// conv2d_pack_weights_cpu. Forward convolution (on a zero-padded input if padded), and backward data on a
+// zero-padded dY with flipped weights; input rows outside [rowBegin, rowEnd) are known zeros (the padding) and skipped.
+// global: (ceil(outW / CPU_XB), h − kh + 1, n · ceil(outC / CPU_OCB)).
 __kernel void conv2d_forward_cpu(__global const float* input, __global const float* weight,
                                  __global const float* bias, __global float* output,
-                                 int n, int inC, int h, int w, int outC, int k, int relu, int hasBias, int outW,
-                                 int rowBegin, int rowEnd) {
-    const int oh = h - k + 1, ow = outW, hw = h * w, kk2 = k * k, ohw = oh * ow;
+                                 int n, int inC, int h, int w, int outC, int kh, int kw, int relu, int hasBias,
+                                 int outW, int rowBegin, int rowEnd) {
+    const int oh = h - kh + 1, ow = outW, hw = h * w, kk2 = kh * kw, ohw = oh * ow;
     const int ocBlocks = (outC + CPU_OCB - 1) / CPU_OCB;
     const int xb = get_global_id(0), oy = get_global_id(1), z = get_global_id(2);
     const int x0 = xb * CPU_XB;
@@ -81,12 +85,13 @@ __kernel void conv2d_forward_cpu(__global const float* input, __global const flo
     _Pragma("unroll") for (int o = 0; o < CPU_OCB; ++o)
         _Pragma("unroll") for (int j = 0; j < CPU_XV; ++j) acc[o][j] = (float8)(0.0f);
 
-    const int kyBegin = clamp(rowBegin - oy, 0, k), kyEnd = clamp(rowEnd - oy, 0, k);
+    const int kyBegin = clamp(rowBegin - oy, 0, kh), kyEnd = clamp(rowEnd - oy, 0, kh);
     // A block past the row's end reads into the next row (lanes not stored) unless that passes the buffer's end.
-    const long lastRead = (((long)b * inC + inC - 1) * h + oy + k - 1) * w + x0 + CPU_XB + k - 2;
-    if (x0 + CPU_XB + k - 1 > w && lastRead >= (long)n * inC * hw) { CONV_CPU_ACCUMULATE(CONV_TAIL_LOAD, k) }
-    else if (k == 5) { CONV_CPU_ACCUMULATE(CONV_FAST_LOAD, 5) }
-    else { CONV_CPU_ACCUMULATE(CONV_FAST_LOAD, k) }
+    const long lastRead = (((long)b * inC + inC - 1) * h + oy + kh - 1) * w + x0 + CPU_XB + kw - 2;
+    if (x0 + CPU_XB + kw - 1 > w && lastRead >= (long)n * inC * hw) { CONV_CPU_ACCUMULATE(CONV_TAIL_LOAD, kw) }
+    else if (kh == 5 && kw == 5) { CONV_CPU_ACCUMULATE(CONV_FAST_LOAD, 5) }
+    else if (kh == 3 && kw == 3) { CONV_CPU_ACCUMULATE(CONV_FAST_LOAD, 3) }
+    else { CONV_CPU_ACCUMULATE(CONV_FAST_LOAD, kw) }
 
     __global float* out = output + ((long)b * outC + oc0) * ohw + oy * ow + x0;
     for (int o = 0; o < CPU_OCB; ++o) {
@@ -106,9 +111,9 @@ __kernel void conv2d_forward_cpu(__global const float* input, __global const flo
 }
 
 // Weights repacked for conv2d_forward_cpu: packed[ob][q][kk][o] for output channel p = ob·CPU_OCB + o (zero past
-// `pCount`) and input channel q. Forward: the source is W[p][q][kk]. Transposed (the backward-data correlation,
-// whose output channels are W's input channels): W[q][p][k²−1−kk], the kernel flipped.
-// global: (k², qCount, ceil(pCount / CPU_OCB)·CPU_OCB)
+// `pCount`) and input channel q, kk = ky·kw + kx < kk2 = kh·kw. Forward: the source is W[p][q][kk]. Transposed (the
+// backward-data correlation, whose output channels are W's input channels): W[q][p][kk2−1−kk], the kernel flipped
+// in both axes. global: (kk2, qCount, ceil(pCount / CPU_OCB)·CPU_OCB)
 __kernel void conv2d_pack_weights_cpu(__global const float* weight, __global float* packed,
                                       int pCount, int qCount, int kk2, int transposed) {
     const int kk = get_global_id(0), q = get_global_id(1), p = get_global_id(2);
@@ -143,24 +148,25 @@ inline float conv_hsum8(float8 v) {
 #define CONV_NO_MASK(v) (v)
 #define CONV_TAIL_MASK(v) select((float8)(0.0f), (v), (int8)(0, 1, 2, 3, 4, 5, 6, 7) + x < ow)
 
-// Partial weight gradients: partial[z][oc][ic][ky][kx] = Σ over images [z·chunk, (z+1)·chunk) and output positions
-// of dY[b, oc, oy, ox]·X[b, ic, oy + ky, ox + kx]. Each item: CPU_WOCB channels × CPU_KXB taps of one (ic, ky),
-// accumulated as float8 along ox in a fixed order. global: (inC·k, ceil(outC / CPU_WOCB), splits).
+// Partial weight gradients of the valid correlation (padded convolutions pass a zero-padded X):
+// partial[z][oc][ic][ky][kx] = Σ over images [z·chunk, (z+1)·chunk) and output positions of
+// dY[b, oc, oy, ox]·X[b, ic, oy + ky, ox + kx]. Each item: CPU_WOCB channels × CPU_KXB taps of one (ic, ky),
+// accumulated as float8 along ox in a fixed order. global: (inC·kh, ceil(outC / CPU_WOCB), splits).
 __kernel void conv2d_backward_weights_cpu(__global const float* input, __global const float* gradOutput,
-                                          __global float* partial, int n, int inC, int h, int w, int outC, int k,
-                                          int chunk) {
-    const int oh = h - k + 1, ow = w - k + 1, ohw = oh * ow, hw = h * w, kk2 = k * k;
+                                          __global float* partial, int n, int inC, int h, int w, int outC, int kh,
+                                          int kw, int chunk) {
+    const int oh = h - kh + 1, ow = w - kw + 1, ohw = oh * ow, hw = h * w, kk2 = kh * kw;
     const int icky = get_global_id(0), ocb = get_global_id(1), z = get_global_id(2);
-    const int ic = icky / k, ky = icky - ic * k, oc0 = ocb * CPU_WOCB;
+    const int ic = icky / kh, ky = icky - ic * kh, oc0 = ocb * CPU_WOCB;
     if (ic >= inC || oc0 >= outC) return;
     const int bBegin = z * chunk, bEnd = min(n, bBegin + chunk);
     // A partial channel block reads its last real channel again (results not stored).
     int gOff[CPU_WOCB];
     _Pragma("unroll") for (int o = 0; o < CPU_WOCB; ++o) gOff[o] = (min(oc0 + o, outC - 1) - oc0) * ohw;
     const int ow8 = ow & ~7;
-    for (int kx0 = 0; kx0 < k; kx0 += CPU_KXB) {
+    for (int kx0 = 0; kx0 < kw; kx0 += CPU_KXB) {
         int kxs[CPU_KXB];
-        _Pragma("unroll") for (int j = 0; j < CPU_KXB; ++j) kxs[j] = min(kx0 + j, k - 1);
+        _Pragma("unroll") for (int j = 0; j < CPU_KXB; ++j) kxs[j] = min(kx0 + j, kw - 1);
         float8 acc[CPU_WOCB][CPU_KXB];
         _Pragma("unroll") for (int o = 0; o < CPU_WOCB; ++o)
             _Pragma("unroll") for (int j = 0; j < CPU_KXB; ++j) acc[o][j] = (float8)(0.0f);
@@ -178,27 +184,30 @@ __kernel void conv2d_backward_weights_cpu(__global const float* input, __global 
             const int oc = oc0 + o;
             if (oc >= outC) continue;
             _Pragma("unroll") for (int j = 0; j < CPU_KXB; ++j)
-                if (kx0 + j < k) out[((long)oc * inC + ic) * kk2 + ky * k + kx0 + j] = conv_hsum8(acc[o][j]);
+                if (kx0 + j < kw) out[((long)oc * inC + ic) * kk2 + ky * kw + kx0 + j] = conv_hsum8(acc[o][j]);
         }
     }
 }
 
-// The backward-data correlation's input: dY zero-padded by k − 1 on every side, rows `pw` wide (≥ ow + 2(k − 1)).
-// global: (oh + 2(k − 1), planes = n·outC).
-__kernel void conv2d_pad_cpu(__global const float* gradOutput, __global float* padded, int planes, int oh, int ow,
-                             int k, int pw) {
-    const int y = get_global_id(0), plane = get_global_id(1), ph = oh + 2 * (k - 1);
+// padded[plane][y][x] = source[plane][y − top][x − left], zero outside the source: planes sh×sw placed in planes
+// ph×pw with offsets top, left, which may be negative (cropping). Forward and weight gradient of a padded
+// convolution: the input padded by the convolution's padding; backward data: dY padded by (kh − 1 − top, kw − 1 −
+// left), so that the valid correlation with the flipped kernel yields ∂L/∂X. global: (ph, planes).
+__kernel void conv2d_pad_cpu(__global const float* source, __global float* padded, int planes, int sh, int sw,
+                             int ph, int pw, int top, int left) {
+    const int y = get_global_id(0), plane = get_global_id(1);
     if (y >= ph || plane >= planes) return;
     __global float* out = padded + ((long)plane * ph + y) * pw;
-    const int sy = y - (k - 1);
-    if (sy < 0 || sy >= oh) {
+    const int sy = y - top;
+    if (sy < 0 || sy >= sh) {
         for (int x = 0; x < pw; ++x) out[x] = 0.0f;
         return;
     }
-    __global const float* in = gradOutput + ((long)plane * oh + sy) * ow;
-    for (int x = 0; x < k - 1; ++x) out[x] = 0.0f;
-    for (int x = 0; x < ow; ++x) out[k - 1 + x] = in[x];
-    for (int x = ow + k - 1; x < pw; ++x) out[x] = 0.0f;
+    __global const float* in = source + ((long)plane * sh + sy) * sw;
+    const int xBegin = clamp(left, 0, pw), xEnd = clamp(left + sw, xBegin, pw);
+    for (int x = 0; x < xBegin; ++x) out[x] = 0.0f;
+    for (int x = xBegin; x < xEnd; ++x) out[x] = in[x - left];
+    for (int x = xEnd; x < pw; ++x) out[x] = 0.0f;
 }
 
 // gradBias[oc] = Σ over batch and positions of gradOutput[b, oc, ·]: one item per channel, float8 partial sums
@@ -268,22 +277,26 @@ __kernel void conv2d_backward_bias_cpu(__global const float* gradOutput, __globa
 
 __kernel __attribute__((reqd_work_group_size(CONV_TX, CONV_TY, 1)))
 void conv2d_forward(__global const float* input, __global const float* weight, __global const float* bias,
-                    __global float* output, int n, int inC, int h, int w, int outC, int k, int relu) {
+                    __global float* output, int n, int inC, int h, int w, int outC, int kh, int kw,
+                    int top, int left, int bottom, int right, int relu) {
     __local float As[CONV_TK][CONV_TM + CONV_PAD];
     __local float Bs[CONV_TK][CONV_TN + CONV_PAD];
-    const int oh = h - k + 1, ow = w - k + 1, ohw = oh * ow, hw = h * w, kk2 = k * k;
+    const int oh = h + top + bottom - kh + 1, ow = w + left + right - kw + 1, ohw = oh * ow, hw = h * w, kk2 = kh * kw;
+    const bool padded = (top | left | bottom | right) != 0;
     const int M = outC, N = n * ohw, K = inC * kk2;
     const int tx = get_local_id(0), ty = get_local_id(1), lid = ty * CONV_TX + tx;
     const int col0 = get_group_id(0) * CONV_TN, row0 = get_group_id(1) * CONV_TM;
 
-    // This thread's column of the B tile: an output position p, whose input window starts at xBase.
+    // This thread's column of the B tile: an output position p, whose input window starts at row iy0, column ix0
+    // (negative in the padding), xBase.
     const int bCol = lid % CONV_TN, bRow = lid / CONV_TN;
     const int p = col0 + bCol;
     const bool pValid = p < N;
-    int xBase = 0;
+    int xBase = 0, iy0 = 0, ix0 = 0;
     if (pValid) {
         const int b = p / ohw, s = p - b * ohw, oy = s / ow, ox = s - oy * ow;
-        xBase = b * inC * hw + oy * w + ox;
+        iy0 = oy - top; ix0 = ox - left;
+        xBase = b * inC * hw + iy0 * w + ix0;
     }
     const int aK = lid % CONV_TK, aRow = lid / CONV_TK;
 
@@ -300,8 +313,9 @@ void conv2d_forward(__global const float* input, __global const float* weight, _
             const int kk = k0 + r;
             float v = 0.0f;
             if (pValid && kk < K) {
-                const int ic = kk / kk2, rem = kk - ic * kk2, ky = rem / k, kx = rem - ky * k;
-                v = input[xBase + ic * hw + ky * w + kx];
+                const int ic = kk / kk2, rem = kk - ic * kk2, ky = rem / kw, kx = rem - ky * kw;
+                if (!padded || ((uint)(iy0 + ky) < (uint)h && (uint)(ix0 + kx) < (uint)w))
+                    v = input[xBase + ic * hw + ky * w + kx];
             }
             Bs[r][bCol] = v;
         }
@@ -326,13 +340,14 @@ void conv2d_forward(__global const float* input, __global const float* weight, _
 }
 
 // gradInput = full correlation of gradOutput with the flipped kernel: for input position (y, x) and
-// kk = (oc, ky, kx), the term is W[oc, ic, ky, kx] · dY[oc, y − ky, x − kx] where that lies inside dY.
+// kk = (oc, ky, kx), the term is W[oc, ic, ky, kx] · dY[oc, y + top − ky, x + left − kx] where that lies inside dY.
 __kernel __attribute__((reqd_work_group_size(CONV_TX, CONV_TY, 1)))
 void conv2d_backward_data(__global const float* gradOutput, __global const float* weight,
-                          __global float* gradInput, int n, int inC, int h, int w, int outC, int k) {
+                          __global float* gradInput, int n, int inC, int h, int w, int outC, int kh, int kw,
+                          int top, int left, int bottom, int right) {
     __local float As[CONV_TK][CONV_TM + CONV_PAD];
     __local float Bs[CONV_TK][CONV_TN + CONV_PAD];
-    const int oh = h - k + 1, ow = w - k + 1, ohw = oh * ow, hw = h * w, kk2 = k * k;
+    const int oh = h + top + bottom - kh + 1, ow = w + left + right - kw + 1, ohw = oh * ow, hw = h * w, kk2 = kh * kw;
     const int M = inC, N = n * hw, K = outC * kk2;
     const int tx = get_local_id(0), ty = get_local_id(1), lid = ty * CONV_TX + tx;
     const int col0 = get_group_id(0) * CONV_TN, row0 = get_group_id(1) * CONV_TM;
@@ -340,10 +355,12 @@ void conv2d_backward_data(__global const float* gradOutput, __global const float
     const int bCol = lid % CONV_TN, bRow = lid / CONV_TN;
     const int p = col0 + bCol;
     const bool pValid = p < N;
+    // (y, x): this column's input position shifted into dY's coordinates.
     int y = 0, x = 0, gBase = 0;
     if (pValid) {
         const int b = p / hw, s = p - b * hw;
         y = s / w; x = s - y * w;
+        y += top; x += left;
         gBase = b * outC * ohw + y * ow + x;
     }
     const int aK = lid % CONV_TK, aRow = lid / CONV_TK;
@@ -362,7 +379,7 @@ void conv2d_backward_data(__global const float* gradOutput, __global const float
             const int kk = k0 + r;
             float v = 0.0f;
             if (pValid && kk < K) {
-                const int oc = kk / kk2, rem = kk - oc * kk2, ky = rem / k, kx = rem - ky * k;
+                const int oc = kk / kk2, rem = kk - oc * kk2, ky = rem / kw, kx = rem - ky * kw;
                 const int yy = y - ky, xx = x - kx;
                 if (yy >= 0 && yy < oh && xx >= 0 && xx < ow) v = gradOutput[gBase + oc * ohw - ky * ow - kx];
             }
@@ -389,25 +406,30 @@ void conv2d_backward_data(__global const float* gradOutput, __global const float
 // into partial[z][oc][kk]. `chunk` is a multiple of CONV_TK. With one split, `partial` is gradWeight itself.
 __kernel __attribute__((reqd_work_group_size(CONV_TX, CONV_TY, 1)))
 void conv2d_backward_weights(__global const float* input, __global const float* gradOutput,
-                             __global float* partial, int n, int inC, int h, int w, int outC, int k, int chunk) {
+                             __global float* partial, int n, int inC, int h, int w, int outC, int kh, int kw,
+                             int top, int left, int bottom, int right, int chunk) {
     __local float As[CONV_TK][CONV_TM + CONV_PAD];
     __local float Bs[CONV_TK][CONV_TN + CONV_PAD];
-    const int oh = h - k + 1, ow = w - k + 1, ohw = oh * ow, hw = h * w, kk2 = k * k;
+    const int oh = h + top + bottom - kh + 1, ow = w + left + right - kw + 1, ohw = oh * ow, hw = h * w, kk2 = kh * kw;
+    const bool padded = (top | left | bottom | right) != 0;
     const int M = outC, N = inC * kk2, P = n * ohw;
     const int tx = get_local_id(0), ty = get_local_id(1), lid = ty * CONV_TX + tx;
     const int col0 = get_group_id(0) * CONV_TN, row0 = get_group_id(1) * CONV_TM, z = get_group_id(2);
     const int pBegin = z * chunk, pEnd = min(P, pBegin + chunk);
 
-    // Both tiles: this thread's reduction index is pq = lid % CONV_TK; its columns of X̃ are fixed.
+    // Both tiles: this thread's reduction index is pq = lid % CONV_TK; its columns of X̃ are fixed (taps (ky, kx)
+    // packed as ky·65536 + kx for the padding test).
     const int pq = lid % CONV_TK, first = lid / CONV_TK;
-    int colOffset[CONV_TN / CONV_K_PASS];
+    int colOffset[CONV_TN / CONV_K_PASS], colTap[CONV_TN / CONV_K_PASS];
     for (int c = first, j = 0; c < CONV_TN; c += CONV_K_PASS, ++j) {
         const int kk = col0 + c;
         if (kk < N) {
-            const int ic = kk / kk2, rem = kk - ic * kk2, ky = rem / k, kx = rem - ky * k;
+            const int ic = kk / kk2, rem = kk - ic * kk2, ky = rem / kw, kx = rem - ky * kw;
             colOffset[j] = ic * hw + ky * w + kx;
+            colTap[j] = (ky << 16) | kx;
         } else {
             colOffset[j] = -1;
+            colTap[j] = 0;
         }
     }
 
@@ -417,18 +439,22 @@ void conv2d_backward_weights(__global const float* input, __global const float* 
     for (int p0 = pBegin; p0 < pEnd; p0 += CONV_TK) {
         const int p = p0 + pq;
         const bool pValid = p < pEnd;
-        int gBase = 0, xBase = 0;
+        int gBase = 0, xBase = 0, iy0 = 0, ix0 = 0;
         if (pValid) {
             const int b = p / ohw, s = p - b * ohw, oy = s / ow, ox = s - oy * ow;
+            iy0 = oy - top; ix0 = ox - left;
             gBase = b * outC * ohw + s;
-            xBase = b * inC * hw + oy * w + ox;
+            xBase = b * inC * hw + iy0 * w + ix0;
         }
         for (int r = first; r < CONV_TM; r += CONV_K_PASS) {
             const int oc = row0 + r;
             As[pq][r] = (pValid && oc < M) ? gradOutput[gBase + oc * ohw] : 0.0f;
         }
         for (int c = first, j = 0; c < CONV_TN; c += CONV_K_PASS, ++j) {
-            Bs[pq][c] = (pValid && colOffset[j] >= 0) ? input[xBase + colOffset[j]] : 0.0f;
+            bool inside = pValid && colOffset[j] >= 0;
+            if (padded && inside)
+                inside = (uint)(iy0 + (colTap[j] >> 16)) < (uint)h && (uint)(ix0 + (colTap[j] & 0xffff)) < (uint)w;
+            Bs[pq][c] = inside ? input[xBase + colOffset[j]] : 0.0f;
         }
         barrier(CLK_LOCAL_MEM_FENCE);
         CONV_MULTIPLY_TILE(acc, As, Bs, tx, ty)
