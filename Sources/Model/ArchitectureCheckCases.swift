@@ -28,7 +28,7 @@ extension BackendCheckCases {
                 cases.append(BatchNormForwardCase(input, config: .keras, training: false, seed: next()))
                 cases.append(BatchNormBackwardCase(input, seed: next()))
             case .relu:
-                cases.append(ReluForwardCase(count: input.count, seed: next()))
+                cases.append(ReluForwardCase(count: input.count, inPlace: false, seed: next()))
                 if needsInputGradient, reluBackwardCounts.insert(input.count).inserted {
                     cases.append(ReluBackwardCase(count: input.count, seed: next()))
                 }
@@ -40,8 +40,11 @@ extension BackendCheckCases {
                 cases += poolCases(.global(input: input), average: layer.spec.typeName == "globalavgpool",
                                    backward: needsInputGradient)
             case .dropout(let rate):
-                cases.append(DropoutCase(count: input.count, rate: rate, backward: false, seed: next()))
-                if needsInputGradient { cases.append(DropoutCase(count: input.count, rate: rate, backward: true, seed: next())) }
+                let key = DropoutKey(seed: 7, layer: UInt32(layer.index), step: 1)
+                cases.append(DropoutCase(count: input.count, rate: rate, key: key, backward: false, seed: next()))
+                if needsInputGradient {
+                    cases.append(DropoutCase(count: input.count, rate: rate, key: key, backward: true, seed: next()))
+                }
             case .flatten:
                 break
             case .dense(let s):
@@ -50,7 +53,7 @@ extension BackendCheckCases {
                 cases.append(DenseCase(batch: n, inFeatures: layer.input.count, outFeatures: out, backward: true,
                                        withGradInput: needsInputGradient, seed: next()))
                 if s.relu {
-                    cases.append(ReluForwardCase(count: n * out, seed: next()))
+                    cases.append(ReluForwardCase(count: n * out, inPlace: true, seed: next()))
                     if reluBackwardCounts.insert(n * out).inserted { cases.append(ReluBackwardCase(count: n * out, seed: next())) }
                 }
             }

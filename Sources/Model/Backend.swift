@@ -56,10 +56,12 @@ public protocol Backend: AnyObject {
     /// In place: `gradient[i] = output[i] > 0 ? gradient[i] : 0` (ReLU's derivative, from its output).
     func reluBackward(output: Buffer, gradient: Buffer, count: Int) throws
 
-    // MARK: Max pool 2×2 / 2
+    // MARK: Max pool (any `PoolShape`; 2×2 / 2 in the paper network)
+    /// `output` = the maximum of each window; NaN wins (propagates), as PyTorch.
     func maxPoolForward(input: Buffer, output: Buffer, shape: PoolShape) throws
-    /// Routes each output gradient to the first maximum of its window (row-major scan, as PyTorch);
-    /// every other input position (dropped odd rows/columns included) gets 0.
+    /// Routes each output gradient to the first maximum of its window (row-major scan, as PyTorch: a later
+    /// element wins only if strictly greater or NaN), summing where overlapping windows (stride < size)
+    /// share an input; input positions in no window (dropped last rows/columns included) get 0.
     func maxPoolBackward(input: Buffer, gradOutput: Buffer, gradInput: Buffer, shape: PoolShape) throws
 
     // MARK: Batch normalisation over channels
@@ -105,4 +107,21 @@ public protocol Backend: AnyObject {
     /// `parameter`, `m` and `v`.
     func adamStep(parameter: Buffer, gradient: Buffer, m: Buffer, v: Buffer, count: Int,
                   step: Int, config: AdamConfig) throws
+
+    // MARK: Average pool (any `PoolShape`)
+    /// `output` = the mean of each window (its sum over `sizeH·sizeW`).
+    func avgPoolForward(input: Buffer, output: Buffer, shape: PoolShape) throws
+    /// gradInput[p] = Σ over windows containing p of gradOutput/(sizeH·sizeW); 0 elsewhere.
+    func avgPoolBackward(gradOutput: Buffer, gradInput: Buffer, shape: PoolShape) throws
+
+    // MARK: ReLU
+    /// output[i] = max(input[i], 0); output may be input (in place). NaN stays NaN.
+    func reluForward(input: Buffer, output: Buffer, count: Int) throws
+
+    // MARK: Dropout (mask: `DropoutMask`)
+    /// Inverted dropout: output[i] = keep(i) ? input[i]·(1/(1−rate)) : 0, with keep(i) from Philox
+    /// (`DropoutMask.keep`). `rate` in [0, 1]; output may be input.
+    func dropoutForward(input: Buffer, output: Buffer, count: Int, rate: Float, key: DropoutKey) throws
+    /// gradInput[i] = keep(i) ? gradOutput[i]·(1/(1−rate)) : 0 (the same mask, recomputed from the key).
+    func dropoutBackward(gradOutput: Buffer, gradInput: Buffer, count: Int, rate: Float, key: DropoutKey) throws
 }

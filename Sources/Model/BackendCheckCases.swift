@@ -120,7 +120,7 @@ public struct MaxPoolCase: BackendCheckCase {
         self.pool = pool; self.backward = backward
         x = d.uniform(pool.input.count); gy = d.uniform(pool.output.count)
         op = backward ? "maxpool backward" : "maxpool forward"
-        shape = "\(pool.input) → \(pool.output)"
+        shape = poolShapeText(pool)
     }
     public func run<B: Backend>(on be: B) throws -> (outputs: [[Float]], milliseconds: Double) {
         let xb = try be.makeBuffer(x, label: "x")
@@ -135,6 +135,78 @@ public struct MaxPoolCase: BackendCheckCase {
             try be.maxPoolBackward(input: xb, gradOutput: gyb, gradInput: gx, shape: pool)
         }
         return ([try be.read(gx, offset: 0, count: pool.input.count)], ms)
+    }
+}
+
+/// The shape column of the pooling rows: the window and strides unless 2×2/2.
+private func poolShapeText(_ p: PoolShape) -> String {
+    let window = p.sizeH == 2 && p.sizeW == 2 && p.strideH == 2 && p.strideW == 2 ? ""
+        : p.sizeH == p.input.h && p.sizeW == p.input.w ? " global" : " \(p.sizeH)x\(p.sizeW)/\(p.strideH)x\(p.strideW)"
+    return "\(p.input) → \(p.output)" + window
+}
+
+public struct AvgPoolCase: BackendCheckCase {
+    public let shape: String, op: String, tolerance: Double
+    let pool: PoolShape, backward: Bool, x: [Float], gy: [Float]
+    public init(_ pool: PoolShape, backward: Bool, seed: UInt64) {
+        var d = CheckData(seed: seed)
+        self.pool = pool; self.backward = backward
+        x = d.uniform(pool.input.count); gy = d.uniform(pool.output.count)
+        op = backward ? "avgpool backward" : "avgpool forward"
+        // Forward sums a window (a whole plane for global pooling); backward adds a few gradients per input.
+        tolerance = backward ? CheckTolerance.elementwise : CheckTolerance.sum
+        shape = poolShapeText(pool)
+    }
+    public func run<B: Backend>(on be: B) throws -> (outputs: [[Float]], milliseconds: Double) {
+        if !backward {
+            let xb = try be.makeBuffer(x, label: "x"), y = try be.makeBuffer(count: pool.output.count, label: "y")
+            let ms = try BackendCheck.time(be) { try be.avgPoolForward(input: xb, output: y, shape: pool) }
+            return ([try be.read(y, offset: 0, count: pool.output.count)], ms)
+        }
+        let gyb = try be.makeBuffer(gy, label: "gradOutput")
+        let gx = try be.makeBuffer(count: pool.input.count, label: "gradInput")
+        let ms = try BackendCheck.time(be) { try be.avgPoolBackward(gradOutput: gyb, gradInput: gx, shape: pool) }
+        return ([try be.read(gx, offset: 0, count: pool.input.count)], ms)
+    }
+}
+
+public struct ReluForwardCase: BackendCheckCase {
+    public let shape: String, op: String, tolerance = CheckTolerance.exact
+    let x: [Float], inPlace: Bool
+    public init(count: Int, inPlace: Bool, seed: UInt64) {
+        var d = CheckData(seed: seed)
+        x = d.uniform(count); self.inPlace = inPlace
+        op = inPlace ? "relu forward (in place)" : "relu forward"
+        shape = "\(count)"
+    }
+    public func run<B: Backend>(on be: B) throws -> (outputs: [[Float]], milliseconds: Double) {
+        let xb = try be.makeBuffer(x, label: "x")
+        let y = inPlace ? xb : try be.makeBuffer(count: x.count, label: "y")
+        let ms = try BackendCheck.time(be) { try be.reluForward(input: xb, output: y, count: x.count) }
+        return ([try be.read(y, offset: 0, count: x.count)], ms)
+    }
+}
+
+public struct DropoutCase: BackendCheckCase {
+    public let shape: String, op: String, tolerance = CheckTolerance.exact
+    let x: [Float], rate: Float, key: DropoutKey, backward: Bool
+    public init(count: Int, rate: Float, key: DropoutKey, backward: Bool, seed: UInt64) {
+        var d = CheckData(seed: seed)
+        x = d.uniform(count); self.rate = rate; self.key = key; self.backward = backward
+        op = backward ? "dropout backward" : "dropout forward"
+        shape = "\(count) at rate \(rate)"
+    }
+    public func run<B: Backend>(on be: B) throws -> (outputs: [[Float]], milliseconds: Double) {
+        let xb = try be.makeBuffer(x, label: backward ? "gradOutput" : "x")
+        let y = try be.makeBuffer(count: x.count, label: backward ? "gradInput" : "y")
+        let ms = try BackendCheck.time(be) {
+            if backward {
+                try be.dropoutBackward(gradOutput: xb, gradInput: y, count: x.count, rate: rate, key: key)
+            } else {
+                try be.dropoutForward(input: xb, output: y, count: x.count, rate: rate, key: key)
+            }
+        }
+        return ([try be.read(y, offset: 0, count: x.count)], ms)
     }
 }
 
@@ -382,6 +454,35 @@ public enum BackendCheckCases {
             AdamCase(count: 1001, step: 1, placement: .keras, seed: 119),
             AdamCase(count: 1001, step: 7, placement: .pytorch, seed: 120),
             GatherRowsCase(sourceRows: 7, rowLength: 13, rows: 5, indexOffset: 2, seed: 121),
+        ] + layers()
+    }
+
+    /// The generic layers' ops: pooling windows other than 2×2/2 (overlapping 3×3/2, non-overlapping 3×2/3×2 with
+    /// dropped edges, global), ReLU forward, dropout, and batch norm over features (h = w = 1).
+    public static func layers() -> [any BackendCheckCase] {
+        let odd = Shape4(n: 5, c: 3, h: 7, w: 9), odd2 = Shape4(n: 5, c: 3, h: 11, w: 13)
+        let pools = [PoolShape(input: odd2, sizeH: 3, sizeW: 3, strideH: 2, strideW: 2),
+                     PoolShape(input: odd, sizeH: 3, sizeW: 2, strideH: 3, strideW: 2),
+                     PoolShape.global(input: odd2)]
+        var cases: [any BackendCheckCase] = []
+        for (index, pool) in pools.enumerated() {
+            let seed = UInt64(130 + 4 * index)
+            cases += [MaxPoolCase(pool, backward: false, seed: seed), MaxPoolCase(pool, backward: true, seed: seed + 1),
+                      AvgPoolCase(pool, backward: false, seed: seed + 2), AvgPoolCase(pool, backward: true, seed: seed + 3)]
+        }
+        let features = Shape4(n: 5, c: 37, h: 1, w: 1), features2 = Shape4(n: 32, c: 200, h: 1, w: 1)
+        return cases + [
+            ReluForwardCase(count: 1261, inPlace: false, seed: 142), ReluForwardCase(count: 1261, inPlace: true, seed: 143),
+            DropoutCase(count: 1261, rate: 0.3, key: DropoutKey(seed: 7, layer: 2, step: 11), backward: false, seed: 144),
+            DropoutCase(count: 1261, rate: 0.5, key: DropoutKey(seed: 0xDEAD_BEEF_0123, layer: 5, step: 1 << 33),
+                        backward: true, seed: 145),
+            BatchNormForwardCase(features, config: .keras, training: true, seed: 146),
+            BatchNormForwardCase(features, config: .pytorch, training: true, seed: 147),
+            BatchNormForwardCase(features, config: .keras, training: false, seed: 148),
+            BatchNormBackwardCase(features, seed: 149),
+            BatchNormForwardCase(features2, config: .keras, training: true, seed: 150),
+            BatchNormForwardCase(features2, config: .keras, training: false, seed: 151),
+            BatchNormBackwardCase(features2, seed: 152),
         ]
     }
 

@@ -44,7 +44,7 @@ public final class OpenCLBackend: Backend {
         "relu_backward", "maxpool_forward", "maxpool_backward",
         "batchnorm_stats", "batchnorm_normalize", "batchnorm_inference", "batchnorm_backward_reduce",
         "batchnorm_backward_data",
-    ]
+    ] + layerKernelNames
     /// Kernels of the tiled (GPU) variant's work-groups of `convThreads` items.
     static let tiledConvKernelNames = ["conv2d_forward", "conv2d_backward_data", "conv2d_backward_weights"]
     static let cpuConvKernelNames = ["conv2d_forward_cpu", "conv2d_pack_weights_cpu", "conv2d_pad_cpu",
@@ -88,18 +88,18 @@ public final class OpenCLBackend: Backend {
         }
     }
 
-    private func kernel(_ name: String) throws -> CLKernel {
+    func kernel(_ name: String) throws -> CLKernel {
         guard let kernel = kernels[name] else { throw CLError.missingKernel(name) }
         return kernel
     }
 
     /// Binds `arguments` to kernel `name` and enqueues it; without `local`, work-groups of
     /// `config.elementwiseWorkGroup` items along the first dimension (the kernel bound-checks the rest).
-    private func run(_ name: String, global: [Int], local: [Int]? = nil, _ arguments: any CLKernelArgument...) throws {
+    func run(_ name: String, global: [Int], local: [Int]? = nil, _ arguments: any CLKernelArgument...) throws {
         try run(name, global: global, local: local, arguments: arguments)
     }
 
-    private func run(_ name: String, global: [Int], local: [Int]?, arguments: [any CLKernelArgument]) throws {
+    func run(_ name: String, global: [Int], local: [Int]?, arguments: [any CLKernelArgument]) throws {
         let k = try kernel(name)
         for (index, argument) in arguments.enumerated() { try argument.bind(to: k, at: index) }
         let groups = local ?? [config.elementwiseWorkGroup] + Array(repeating: 1, count: global.count - 1)
@@ -116,7 +116,7 @@ public final class OpenCLBackend: Backend {
     }
 
     /// Throws unless `buffer` holds at least `count` elements (a kernel would otherwise write past its end).
-    private func require<T>(_ buffer: DeviceBuffer<T>, _ count: Int, _ role: String) throws {
+    func require<T>(_ buffer: DeviceBuffer<T>, _ count: Int, _ role: String) throws {
         if buffer.count < count {
             throw CLError.invalidArgument("\(role) buffer '\(buffer.label)' has \(buffer.count) elements, the op needs \(count)")
         }
@@ -309,7 +309,7 @@ public final class OpenCLBackend: Backend {
     /// CPU variant work-groups: whole rows of the first dimension (up to 256 items), 1 in the others; but at
     /// least 8 groups per compute unit, since a CPU driver runs one work-group on one core (a launch over the
     /// 64 channels of batch norm was otherwise a single group on a single core).
-    private func cpuLocal(_ global: [Int]) -> [Int] {
+    func cpuLocal(_ global: [Int]) -> [Int] {
         let row = min(max(global[0], 1), 256)
         let items = global.reduce(1, *)
         let wanted = 8 * max(device.computeUnits, 1)
@@ -317,7 +317,7 @@ public final class OpenCLBackend: Backend {
         return [local] + Array(repeating: 1, count: global.count - 1)
     }
 
-    private func runCPU(_ name: String, global: [Int], _ arguments: any CLKernelArgument...) throws {
+    func runCPU(_ name: String, global: [Int], _ arguments: any CLKernelArgument...) throws {
         try run(name, global: global, local: cpuLocal(global), arguments: arguments)
     }
 
@@ -414,6 +414,7 @@ public final class OpenCLBackend: Backend {
     public func maxPoolForward(input: Buffer, output: Buffer, shape: PoolShape) throws {
         let i = shape.input, o = shape.output
         try require(input, i.count, "input"); try require(output, o.count, "output")
+        guard shape.isTwoByTwoStrideTwo else { return try poolForward(.max, input: input, output: output, shape: shape) }
         switch config.variant {
         case .tiled: try run("maxpool_forward", global: [o.w, o.h, i.n * i.c], input, output, i.n * i.c, i.h, i.w)
         case .cpu: try runCPU("maxpool_forward_cpu", global: [o.h, i.n * i.c], input, output, i.n * i.c, i.h, i.w)
@@ -424,6 +425,9 @@ public final class OpenCLBackend: Backend {
         let i = shape.input
         try require(input, i.count, "input"); try require(gradOutput, shape.output.count, "gradOutput")
         try require(gradInput, i.count, "gradInput")
+        guard shape.isTwoByTwoStrideTwo else {
+            return try maxPoolBackwardGeneral(input: input, gradOutput: gradOutput, gradInput: gradInput, shape: shape)
+        }
         switch config.variant {
         case .tiled:
             try run("maxpool_backward", global: [i.w, i.h, i.n * i.c], input, gradOutput, gradInput, i.n * i.c, i.h, i.w)

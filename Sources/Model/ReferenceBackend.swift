@@ -12,8 +12,7 @@ import Dispatch
 /// Shape and count mistakes are programming errors: they stop the program with a message naming
 /// the op and the buffer.
 ///
-/// The op families live in `ReferenceConv2D.swift`, `ReferenceMaxPool.swift`,
-/// `ReferenceBatchNorm.swift`, `ReferenceDense.swift`, `ReferenceLosses.swift` and `ReferenceAdam.swift`.
+/// Each op family lives in its own `Reference*.swift` file, as an extension.
 public final class ReferenceBackend: Backend {
     public typealias Buffer = ReferenceBuffer
     public typealias IndexBuffer = ReferenceIndexBuffer

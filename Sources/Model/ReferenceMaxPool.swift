@@ -1,4 +1,4 @@
-/// Max pooling 2×2, stride 2, on the host: one parallel job per (sample, channel) plane.
+/// Max pooling over any `PoolShape` on the host: one parallel job per (sample, channel) plane.
 extension ReferenceBackend {
     public func maxPoolForward(input: ReferenceBuffer, output: ReferenceBuffer, shape: PoolShape) throws {
         let op = "maxPoolForward"
@@ -7,13 +7,15 @@ extension ReferenceBackend {
         require(output, shape.output.count, op: op, role: "output")
         let (inH, inW, outH, outW) = (shape.input.h, shape.input.w, shape.output.h, shape.output.w)
         let (x, y) = (input.base, output.base)
+        let twoByTwo = shape.isTwoByTwoStrideTwo
         parallelFor(shape.input.n * shape.input.c) { plane in
             let src = x + plane * inH * inW
             let dst = y + plane * outH * outW
             for oy in 0..<outH {
                 for ox in 0..<outW {
-                    let window = src + 2 * oy * inW + 2 * ox
-                    let offset = Self.firstMaximum(window, rowStride: inW)
+                    let window = src + oy * shape.strideH * inW + ox * shape.strideW
+                    let offset = twoByTwo ? Self.firstMaximum(window, rowStride: inW)
+                        : Self.firstMaximum(window, rowStride: inW, sizeH: shape.sizeH, sizeW: shape.sizeW)
                     dst[oy * outW + ox] = window[offset]
                 }
             }
@@ -29,17 +31,27 @@ extension ReferenceBackend {
         require(gradInput, shape.input.count, op: op, role: "gradInput")
         let (inH, inW, outH, outW) = (shape.input.h, shape.input.w, shape.output.h, shape.output.w)
         let (x, dy, dx) = (input.base, gradOutput.base, gradInput.base)
+        let twoByTwo = shape.isTwoByTwoStrideTwo, overlap = shape.windowsOverlap
         parallelFor(shape.input.n * shape.input.c) { plane in
             let src = x + plane * inH * inW
             let grad = dy + plane * outH * outW
             let dst = dx + plane * inH * inW
+            // Overlapping windows may route several gradients to one input: summed in Double, rounded once.
+            var sums = overlap ? [Double](repeating: 0, count: inH * inW) : []
             dst.update(repeating: 0, count: inH * inW)
             for oy in 0..<outH {
                 for ox in 0..<outW {
-                    let corner = 2 * oy * inW + 2 * ox
-                    dst[corner + Self.firstMaximum(src + corner, rowStride: inW)] = grad[oy * outW + ox]
+                    let corner = oy * shape.strideH * inW + ox * shape.strideW
+                    let offset = twoByTwo ? Self.firstMaximum(src + corner, rowStride: inW)
+                        : Self.firstMaximum(src + corner, rowStride: inW, sizeH: shape.sizeH, sizeW: shape.sizeW)
+                    if overlap {
+                        sums[corner + offset] += Double(grad[oy * outW + ox])
+                    } else {
+                        dst[corner + offset] = grad[oy * outW + ox]
+                    }
                 }
             }
+            if overlap { for i in 0..<inH * inW { dst[i] = Float(sums[i]) } }
         }
     }
 
@@ -54,9 +66,25 @@ extension ReferenceBackend {
         return best
     }
 
-    private func validate(_ shape: PoolShape, op: String) {
+    /// The same rule over a `sizeH×sizeW` window.
+    @inline(__always)
+    static func firstMaximum(_ window: UnsafeMutablePointer<Float>, rowStride: Int, sizeH: Int, sizeW: Int) -> Int {
+        var best = 0
+        for r in 0..<sizeH {
+            for c in 0..<sizeW {
+                let at = r * rowStride + c
+                if window[at] > window[best] || window[at].isNaN { best = at }
+            }
+        }
+        return best
+    }
+
+    func validate(_ shape: PoolShape, op: String) {
         requirePositive(shape.input, op: op)
+        precondition(shape.sizeH > 0 && shape.sizeW > 0 && shape.strideH > 0 && shape.strideW > 0,
+                     "\(op): window \(shape.sizeH)×\(shape.sizeW) and strides \(shape.strideH)×\(shape.strideW) "
+                     + "must be positive")
         precondition(shape.output.h > 0 && shape.output.w > 0,
-                     "\(op): input \(shape.input) is smaller than the 2×2 window")
+                     "\(op): input \(shape.input) is smaller than the \(shape.sizeH)×\(shape.sizeW) window")
     }
 }

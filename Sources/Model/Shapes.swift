@@ -59,13 +59,35 @@ public struct Conv2DShape: Equatable, Hashable, CustomStringConvertible, Sendabl
     }
 }
 
-/// Max pooling 2×2, stride 2; odd sizes are floored (the last row/column is dropped, as Keras and
-/// PyTorch do by default).
+/// A pooling window over each plane: size sizeH×sizeW, strides strideH/strideW; windows that would cross
+/// the bottom/right edge are dropped (floor, as Keras "valid" and PyTorch's default).
 public struct PoolShape: Equatable, Hashable, CustomStringConvertible, Sendable {
     public var input: Shape4
-    public init(input: Shape4) { self.input = input }
-    public var output: Shape4 { Shape4(n: input.n, c: input.c, h: input.h / 2, w: input.w / 2) }
-    public var description: String { "maxpool2x2 \(input) → \(output)" }
+    public var sizeH: Int, sizeW: Int, strideH: Int, strideW: Int
+    /// 2×2 windows, stride 2 (odd last rows and columns dropped).
+    public init(input: Shape4) { self.init(input: input, sizeH: 2, sizeW: 2, strideH: 2, strideW: 2) }
+    public init(input: Shape4, sizeH: Int, sizeW: Int, strideH: Int, strideW: Int) {
+        self.input = input; self.sizeH = sizeH; self.sizeW = sizeW; self.strideH = strideH; self.strideW = strideW
+    }
+    /// One window over the whole plane: global pooling, output n×c×1×1 (= [N, C]).
+    public static func global(input: Shape4) -> PoolShape {
+        PoolShape(input: input, sizeH: input.h, sizeW: input.w, strideH: max(input.h, 1), strideW: max(input.w, 1))
+    }
+    /// `(h − sizeH)/strideH + 1` rows (0 if `h < sizeH`), the same for columns.
+    public var output: Shape4 {
+        func extent(_ size: Int, _ window: Int, _ stride: Int) -> Int {
+            size < window || stride < 1 ? 0 : (size - window) / stride + 1
+        }
+        return Shape4(n: input.n, c: input.c, h: extent(input.h, sizeH, strideH), w: extent(input.w, sizeW, strideW))
+    }
+    /// The paper network's 2×2 windows at stride 2, which have dedicated kernels.
+    var isTwoByTwoStrideTwo: Bool { sizeH == 2 && sizeW == 2 && strideH == 2 && strideW == 2 }
+    /// Whether some input lies in more than one window (a stride below the size, with two windows or more).
+    var windowsOverlap: Bool {
+        let o = output
+        return (strideH < sizeH && o.h > 1) || (strideW < sizeW && o.w > 1)
+    }
+    public var description: String { "pool\(sizeH)x\(sizeW)/\(strideH)x\(strideW) \(input) → \(output)" }
 }
 
 /// Batch normalisation over channels (axis 1 of NCHW), Keras' semantics by default.

@@ -96,7 +96,7 @@ final class OpenCLParityTests: XCTestCase {
                               BatchNormForwardCase(odd, config: .keras, training: true, seed: 19),
                               BatchNormBackwardCase(odd, seed: 20), MaxPoolCase(PoolShape(input: odd), backward: true, seed: 21),
                               DenseCase(batch: 5, inFeatures: 300, outFeatures: 3, backward: false, seed: 21)]
-                             + paddedConvCases(seed: 300), on: backend)
+                             + paddedConvCases(seed: 300) + BackendCheckCases.layers() + layerCases, on: backend)
         }
     }
 
@@ -125,7 +125,82 @@ final class OpenCLParityTests: XCTestCase {
                       BatchNormForwardCase(odd, config: .pytorch, training: false, seed: 74),
                       BatchNormBackwardCase(odd, seed: 75), MaxPoolCase(PoolShape(input: odd), backward: true, seed: 76),
                       ReluBackwardCase(count: 1261, seed: 77)]
-            try assertParity(cases + paddedConvCases(seed: 400), on: backend)
+            try assertParity(cases + paddedConvCases(seed: 400) + BackendCheckCases.layers() + layerCases, on: backend)
+        }
+    }
+
+    /// Pooling windows beyond `BackendCheckCases.layers()`: rectangular overlapping windows with unequal strides,
+    /// a window as wide as the plane, 1×1 at stride 2, global pooling of a conv2-sized plane (26×80), the 2×2
+    /// window at stride 1 (overlapping: the general kernels, not the paper's).
+    private var layerCases: [any BackendCheckCase] {
+        let pools = [PoolShape(input: Shape4(n: 2, c: 3, h: 11, w: 13), sizeH: 2, sizeW: 4, strideH: 1, strideW: 3),
+                     PoolShape(input: Shape4(n: 2, c: 3, h: 11, w: 13), sizeH: 3, sizeW: 13, strideH: 2, strideW: 1),
+                     PoolShape(input: Shape4(n: 5, c: 3, h: 7, w: 9), sizeH: 1, sizeW: 1, strideH: 2, strideW: 2),
+                     PoolShape.global(input: Shape4(n: 2, c: 5, h: 26, w: 80)),
+                     PoolShape(input: Shape4(n: 2, c: 3, h: 7, w: 9), sizeH: 2, sizeW: 2, strideH: 1, strideW: 1)]
+        var cases: [any BackendCheckCase] = []
+        for (index, pool) in pools.enumerated() {
+            let seed = UInt64(200 + 4 * index)
+            cases += [MaxPoolCase(pool, backward: false, seed: seed), MaxPoolCase(pool, backward: true, seed: seed + 1),
+                      AvgPoolCase(pool, backward: false, seed: seed + 2), AvgPoolCase(pool, backward: true, seed: seed + 3)]
+        }
+        return cases + [ReluForwardCase(count: 7, inPlace: false, seed: 230),
+                        DropoutCase(count: 7, rate: 0.5, key: DropoutKey(seed: 1, layer: 0, step: 0), backward: false, seed: 231),
+                        DropoutCase(count: 20_001, rate: 0.1, key: DropoutKey(seed: .max, layer: .max, step: .max),
+                                    backward: false, seed: 232),
+                        DropoutCase(count: 1000, rate: 0, key: DropoutKey(seed: 3, layer: 1, step: 2), backward: true, seed: 233),
+                        DropoutCase(count: 1000, rate: 1, key: DropoutKey(seed: 3, layer: 1, step: 2), backward: false, seed: 234),
+                        BatchNormForwardCase(Shape4(n: 300, c: 3, h: 1, w: 1), config: .pytorch, training: true, seed: 235),
+                        BatchNormBackwardCase(Shape4(n: 300, c: 3, h: 1, w: 1), seed: 236),
+                        BatchNormForwardCase(Shape4(n: 3, c: 5, h: 2, w: 3), config: .keras, training: true, seed: 237),
+                        BatchNormBackwardCase(Shape4(n: 3, c: 5, h: 2, w: 3), seed: 238)]
+    }
+
+    /// The generic layers' ops (`BackendCheckCases.layers()` and the cases above) on the default device backend.
+    func testLayerOps() throws {
+        try assertParity(BackendCheckCases.layers() + layerCases)
+    }
+
+    /// The device draws the numpy mask of `Fixtures/dropout_mask.json` (dropout of ones: kept elements are the scale).
+    func testDropoutMaskMatchesNumpy() throws {
+        let backend = try OpenCLTestBackend.shared()
+        for c in try PhiloxTests.maskFixture() {
+            let x = try backend.makeBuffer([Float](repeating: 1, count: c.count), label: "ones")
+            let y = try backend.makeBuffer(count: c.count, label: "y")
+            try backend.dropoutForward(input: x, output: y, count: c.count, rate: c.rate, key: c.key)
+            XCTAssertEqual(try backend.read(y, offset: 0, count: c.count).map { $0 != 0 }, c.keep, "\(c.key)")
+        }
+    }
+
+    /// Overlapping windows: ties go to the first maximum of each window, and an input that is the maximum of
+    /// several windows receives the sum of their gradients (3×3 windows at stride 2 on one 3×5 plane).
+    func testGeneralMaxPoolRoutesTiesAndSumsOverlaps() throws {
+        let shape = PoolShape(input: Shape4(n: 1, c: 1, h: 3, w: 5), sizeH: 3, sizeW: 3, strideH: 2, strideW: 2)
+        let input: [Float] = [1, 2, 5, 5, 9,
+                              2, 1, 5, 5, 9,
+                              9, 9, 9, 0, 0]
+        // Window 0 (columns 0–2): first maximum 9 at (2, 0); window 1 (columns 2–4): 9 at (0, 4).
+        let expected: [Float] = [0, 0, 0, 0, 20,
+                                 0, 0, 0, 0, 0,
+                                 10, 0, 0, 0, 0]
+        let shared: [Float] = [1, 2, 7, 5, 3,
+                               2, 1, 5, 5, 3,
+                               0, 0, 0, 0, 0]
+        // The shared column's 7 is the maximum of both windows: 10 + 20.
+        let sharedExpected: [Float] = [0, 0, 30, 0, 0,
+                                       0, 0, 0, 0, 0,
+                                       0, 0, 0, 0, 0]
+        let device = try OpenCLTestBackend.shared()
+        for (values, want) in [(input, expected), (shared, sharedExpected)] {
+            let x = try device.makeBuffer(values, label: "x"), gy = try device.makeBuffer([10, 20], label: "gy")
+            let gx = try device.makeBuffer(count: 15, label: "gx")
+            try device.maxPoolBackward(input: x, gradOutput: gy, gradInput: gx, shape: shape)
+            XCTAssertEqual(try device.read(gx, offset: 0, count: 15), want)
+            let r = ReferenceBackend()
+            let rgx = try r.makeBuffer(count: 15, label: "gx")
+            try r.maxPoolBackward(input: r.makeBuffer(values, label: "x"), gradOutput: r.makeBuffer([10, 20], label: "gy"),
+                                  gradInput: rgx, shape: shape)
+            XCTAssertEqual(rgx.values, want)
         }
     }
 
@@ -236,7 +311,8 @@ final class OpenCLParityTests: XCTestCase {
         for op in ["conv2d forward + ReLU", "conv2d forward", "conv2d backward data", "conv2d backward weights",
                    "relu backward", "maxpool forward", "maxpool backward", "batchnorm training forward",
                    "batchnorm inference", "batchnorm backward", "dense forward", "dense backward", "sigmoid + BCE",
-                   "softmax + CE", "adam (keras ε)", "adam (pytorch ε)", "gather rows"] {
+                   "softmax + CE", "adam (keras ε)", "adam (pytorch ε)", "gather rows", "avgpool forward",
+                   "avgpool backward", "relu forward", "relu forward (in place)", "dropout forward", "dropout backward"] {
             XCTAssertTrue(ops.contains(op), "gcnn check does not cover \(op)")
         }
     }

@@ -5,7 +5,8 @@ import XCTest
 ///
 /// Steps and tolerances (criterion: max |analytic − numerical| ≤ rtol·max |numerical|):
 /// - ops linear in the probed tensor (conv and dense in input, weight and bias; BatchNorm in γ and β;
-///   max pool with well-separated values): h = 0.5, where central differences are exact up to the
+///   max and average pool with well-separated values, dropout): h = 0.5 (max pool and ReLU: 0.04, which
+///   cannot cross an argmax or a kink), where central differences are exact up to the
 ///   float32 rounding of the op's outputs (≈ 6e-8 relative each): rtol 1e-5;
 /// - nonlinear (conv + fused ReLU, BatchNorm in its input, both losses): h = 1e-2, truncation error
 ///   h²/6·|f‴| ≈ 2e-5 and float32 noise ≈ 1e-6/2h ≈ 5e-5 of the gradient's scale: rtol 1e-3.
@@ -122,34 +123,120 @@ final class ReferenceGradientTests: XCTestCase {
         }
     }
 
+    /// Overlapping (3×3/2), non-overlapping with dropped edges (3×2/3×2) and global windows.
+    private let generalPools = [
+        PoolShape(input: Shape4(n: 2, c: 2, h: 7, w: 9), sizeH: 3, sizeW: 3, strideH: 2, strideW: 2),
+        PoolShape(input: Shape4(n: 2, c: 2, h: 7, w: 9), sizeH: 3, sizeW: 2, strideH: 3, strideW: 2),
+        PoolShape.global(input: Shape4(n: 2, c: 2, h: 5, w: 6)),
+    ]
+
+    func testGeneralMaxPoolGradientMatchesFiniteDifferences() throws {
+        for shape in generalPools {
+            var rng = RandomGenerator(seed: 7)
+            var ranks = Array(0..<shape.input.count)
+            rng.shuffle(&ranks)
+            let x = ranks.map { Float($0) * 0.1 }
+            let r = randomValues(shape.output.count, -1, 1, &rng)
+            let out = try backend.makeBuffer(count: shape.output.count, label: "out")
+            func loss(_ x: [Float]) throws -> Double {
+                try backend.maxPoolForward(input: buffer(x), output: out, shape: shape)
+                return weightedSum(out.values, r)
+            }
+            let gradInput = try backend.makeBuffer(count: shape.input.count, label: "gx")
+            try backend.maxPoolBackward(input: buffer(x), gradOutput: buffer(r), gradInput: gradInput, shape: shape)
+            assertGradient("maxpool \(shape) input", analytic: gradInput.values,
+                           numerical: try numericalGradient(of: x, step: 0.04, loss: loss), rtol: 1e-5)
+        }
+    }
+
+    func testAvgPoolGradientMatchesFiniteDifferences() throws {
+        for shape in generalPools + [PoolShape(input: Shape4(n: 2, c: 2, h: 7, w: 9))] {
+            var rng = RandomGenerator(seed: 8)
+            let x = randomValues(shape.input.count, -1, 1, &rng)
+            let r = randomValues(shape.output.count, -1, 1, &rng)
+            let out = try backend.makeBuffer(count: shape.output.count, label: "out")
+            func loss(_ x: [Float]) throws -> Double {
+                try backend.avgPoolForward(input: buffer(x), output: out, shape: shape)
+                return weightedSum(out.values, r)
+            }
+            let gradInput = try backend.makeBuffer(count: shape.input.count, label: "gx")
+            try backend.avgPoolBackward(gradOutput: buffer(r), gradInput: gradInput, shape: shape)
+            assertGradient("avgpool \(shape) input", analytic: gradInput.values,
+                           numerical: try numericalGradient(of: x, step: 0.5, loss: loss), rtol: 1e-5)
+        }
+    }
+
+    /// ReLU forward with inputs at least 0.05 from 0: a probe of ±0.04 stays on one linear piece.
+    func testReluForwardGradientMatchesFiniteDifferences() throws {
+        var rng = RandomGenerator(seed: 9)
+        let x = randomValues(101, -1, 1, &rng).map { $0 < 0 ? $0 - 0.05 : $0 + 0.05 }
+        let r = randomValues(101, -1, 1, &rng)
+        let out = try backend.makeBuffer(count: 101, label: "out")
+        func loss(_ x: [Float]) throws -> Double {
+            try backend.reluForward(input: buffer(x), output: out, count: 101)
+            return weightedSum(out.values, r)
+        }
+        _ = try loss(x)
+        let gradient = try buffer(r)
+        try backend.reluBackward(output: out, gradient: gradient, count: 101)
+        assertGradient("relu input", analytic: gradient.values,
+                       numerical: try numericalGradient(of: x, step: 0.04, loss: loss), rtol: 1e-5)
+    }
+
+    func testDropoutGradientMatchesFiniteDifferences() throws {
+        var rng = RandomGenerator(seed: 10)
+        let count = 97, rate: Float = 0.4, key = DropoutKey(seed: 12, layer: 3, step: 4)
+        let x = randomValues(count, -1, 1, &rng), r = randomValues(count, -1, 1, &rng)
+        let out = try backend.makeBuffer(count: count, label: "out")
+        func loss(_ x: [Float]) throws -> Double {
+            try backend.dropoutForward(input: buffer(x), output: out, count: count, rate: rate, key: key)
+            return weightedSum(out.values, r)
+        }
+        let gradInput = try backend.makeBuffer(count: count, label: "gx")
+        try backend.dropoutBackward(gradOutput: buffer(r), gradInput: gradInput, count: count, rate: rate, key: key)
+        let kept = gradInput.values.filter { $0 != 0 }.count
+        XCTAssert(kept > 30 && kept < 80, "about 60% of 97 should be kept: \(kept)")
+        assertGradient("dropout input", analytic: gradInput.values,
+                       numerical: try numericalGradient(of: x, step: 0.5, loss: loss), rtol: 1e-5)
+    }
+
+    /// Batch norm over features (h = w = 1), as after a dense layer.
+    func testBatchNormOverFeaturesGradientsMatchFiniteDifferences() throws {
+        try checkBatchNormGradients(Shape4(n: 6, c: 3, h: 1, w: 1), seed: 11)
+    }
+
     func testBatchNormGradientsMatchFiniteDifferences() throws {
-        let shape = Shape4(n: 3, c: 2, h: 7, w: 9)
-        var rng = RandomGenerator(seed: 11)
+        try checkBatchNormGradients(Shape4(n: 3, c: 2, h: 7, w: 9), seed: 11)
+    }
+
+    private func checkBatchNormGradients(_ shape: Shape4, seed: UInt64) throws {
+        let c = shape.c
+        var rng = RandomGenerator(seed: seed)
         let x = randomValues(shape.count, -1.5, 2.5, &rng)
-        let gamma = randomValues(2, 0.5, 1.5, &rng), beta = randomValues(2, -0.5, 0.5, &rng)
+        let gamma = randomValues(c, 0.5, 1.5, &rng), beta = randomValues(c, -0.5, 0.5, &rng)
         let r = randomValues(shape.count, -1, 1, &rng)
-        let saveMean = try backend.makeBuffer(count: 2, label: "mean")
-        let saveInvStd = try backend.makeBuffer(count: 2, label: "invstd")
+        let saveMean = try backend.makeBuffer(count: c, label: "mean")
+        let saveInvStd = try backend.makeBuffer(count: c, label: "invstd")
         func loss(_ x: [Float], _ gamma: [Float], _ beta: [Float]) throws -> Double {
             let out = try backend.makeBuffer(count: shape.count, label: "out")
             try backend.batchNormTrainingForward(
                 input: buffer(x), output: out, gamma: buffer(gamma), beta: buffer(beta),
-                runningMean: buffer([0, 0]), runningVariance: buffer([1, 1]), saveMean: saveMean,
-                saveInvStd: saveInvStd, shape: shape, config: .keras)
+                runningMean: buffer([Float](repeating: 0, count: c)), runningVariance: buffer([Float](repeating: 1, count: c)),
+                saveMean: saveMean, saveInvStd: saveInvStd, shape: shape, config: .keras)
             return weightedSum(out.values, r)
         }
         _ = try loss(x, gamma, beta)
         let gradInput = try backend.makeBuffer(count: shape.count, label: "gx")
-        let gradGamma = try backend.makeBuffer(count: 2, label: "gg")
-        let gradBeta = try backend.makeBuffer(count: 2, label: "gb")
+        let gradGamma = try backend.makeBuffer(count: c, label: "gg")
+        let gradBeta = try backend.makeBuffer(count: c, label: "gb")
         try backend.batchNormBackward(input: buffer(x), gradOutput: buffer(r), gamma: buffer(gamma),
                                       saveMean: saveMean, saveInvStd: saveInvStd, gradInput: gradInput,
                                       gradGamma: gradGamma, gradBeta: gradBeta, shape: shape)
-        assertGradient("batchnorm input", analytic: gradInput.values,
+        assertGradient("batchnorm \(shape) input", analytic: gradInput.values,
                        numerical: try numericalGradient(of: x, step: 1e-2) { try loss($0, gamma, beta) }, rtol: 1e-3)
-        assertGradient("batchnorm gamma", analytic: gradGamma.values,
+        assertGradient("batchnorm \(shape) gamma", analytic: gradGamma.values,
                        numerical: try numericalGradient(of: gamma, step: 0.5) { try loss(x, $0, beta) }, rtol: 1e-5)
-        assertGradient("batchnorm beta", analytic: gradBeta.values,
+        assertGradient("batchnorm \(shape) beta", analytic: gradBeta.values,
                        numerical: try numericalGradient(of: beta, step: 0.5) { try loss(x, gamma, $0) }, rtol: 1e-5)
     }
 

@@ -143,6 +143,16 @@ __kernel void batchnorm_backward_data_cpu(__global const float* input, __global 
 
 #else
 
+// Planes smaller than a work-group (h·w = 1: batch norm over features): the items stride over all n·hw values
+// of the channel instead of over one plane at a time, which would leave all but hw items idle. `at` is the
+// value's index in the tensor.
+#define BN_FLAT_LOOP(body)                                                    \
+    for (int j = lid; j < n * hw; j += REDUCE_WG) {                           \
+        const int b = j / hw;                                                 \
+        const long at = ((long)b * c + channel) * hw + (j - b * hw);          \
+        body                                                                  \
+    }
+
 // Training forward, part 1: per-channel mean and biased variance (two passes over the data for accuracy),
 // saved for the backward pass as mean and 1/√(var + ε); running statistics updated with Keras' momentum:
 // running = running·momentum + batch·(1 − momentum), the variance unbiased (·m/(m−1)) if `unbiased`.
@@ -155,15 +165,23 @@ void batchnorm_stats(__global const float* input, int n, int c, int hw,
     const int channel = get_group_id(0), lid = get_local_id(0);
     const float m = (float)n * (float)hw;
     float sum = 0.0f;
-    for (int b = 0; b < n; ++b) {
-        __global const float* x = input + ((long)b * c + channel) * hw;
-        for (int i = lid; i < hw; i += REDUCE_WG) sum += x[i];
+    if (hw < REDUCE_WG) {
+        BN_FLAT_LOOP(sum += input[at];)
+    } else {
+        for (int b = 0; b < n; ++b) {
+            __global const float* x = input + ((long)b * c + channel) * hw;
+            for (int i = lid; i < hw; i += REDUCE_WG) sum += x[i];
+        }
     }
     const float mean = workgroup_sum(sum, scratch) / m;
     float squares = 0.0f;
-    for (int b = 0; b < n; ++b) {
-        __global const float* x = input + ((long)b * c + channel) * hw;
-        for (int i = lid; i < hw; i += REDUCE_WG) { const float d = x[i] - mean; squares += d * d; }
+    if (hw < REDUCE_WG) {
+        BN_FLAT_LOOP(const float d = input[at] - mean; squares += d * d;)
+    } else {
+        for (int b = 0; b < n; ++b) {
+            __global const float* x = input + ((long)b * c + channel) * hw;
+            for (int i = lid; i < hw; i += REDUCE_WG) { const float d = x[i] - mean; squares += d * d; }
+        }
     }
     const float variance = workgroup_sum(squares, scratch) / m;
     if (lid == 0) {
@@ -208,12 +226,16 @@ void batchnorm_backward_reduce(__global const float* input, __global const float
     const int channel = get_group_id(0), lid = get_local_id(0);
     const float mean = saveMean[channel], invStd = saveInvStd[channel];
     float sumDy = 0.0f, sumDyXhat = 0.0f;
-    for (int b = 0; b < n; ++b) {
-        const long base = ((long)b * c + channel) * hw;
-        for (int i = lid; i < hw; i += REDUCE_WG) {
-            const float dy = gradOutput[base + i];
-            sumDy += dy;
-            sumDyXhat += dy * ((input[base + i] - mean) * invStd);
+    if (hw < REDUCE_WG) {
+        BN_FLAT_LOOP(const float dy = gradOutput[at]; sumDy += dy; sumDyXhat += dy * ((input[at] - mean) * invStd);)
+    } else {
+        for (int b = 0; b < n; ++b) {
+            const long base = ((long)b * c + channel) * hw;
+            for (int i = lid; i < hw; i += REDUCE_WG) {
+                const float dy = gradOutput[base + i];
+                sumDy += dy;
+                sumDyXhat += dy * ((input[base + i] - mean) * invStd);
+            }
         }
     }
     const float beta = workgroup_sum(sumDy, scratch);
