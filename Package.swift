@@ -34,8 +34,9 @@ let package = Package(
         // Hand-written OpenCL C kernels.
         .target(name: "Kernels", exclude: ["cl"], plugins: ["EmbedFiles"]),
 
-        // Tensors, the Backend protocol and its two implementations, the network, training.
-        .target(name: "Model", dependencies: ["CLRuntime", "Kernels"]),
+        // Tensors, the Backend protocol and its two implementations, the network, training; `Data/` holds the
+        // architecture presets (JSON).
+        .target(name: "Model", dependencies: ["CLRuntime", "Kernels"], exclude: ["Data"], plugins: ["EmbedFiles"]),
 
         // Decoding, resampling, log-mel features, clips, datasets, feature cache, synthetic corpus, pictures.
         .target(name: "Audio", dependencies: ["CFFTW", "CSndfile", "CSamplerate", "CPNG"]),

@@ -24,6 +24,8 @@ let package = Package(
                           path: "Sources/FuzzManifest", linkerSettings: fuzzerMain),
         .executableTarget(name: "fuzz-audio", dependencies: ["FuzzSupport", .product(name: "GCNNAudio", package: "gcnn")],
                           path: "Sources/FuzzAudio", linkerSettings: fuzzerMain),
+        .executableTarget(name: "fuzz-arch", dependencies: ["FuzzSupport", .product(name: "GCNNModel", package: "gcnn")],
+                          path: "Sources/FuzzArchitecture", linkerSettings: fuzzerMain),
     ],
     swiftLanguageModes: [.v5]
 )

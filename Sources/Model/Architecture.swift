@@ -265,6 +265,10 @@ extension Architecture {
         guard inputHeight >= 1, inputWidth >= 1 else {
             throw fail(nil, "input \(inputHeight)×\(inputWidth) must be at least 1×1")
         }
+        guard inputHeight <= Self.maxInputSide, inputWidth <= Self.maxInputSide,
+              inputHeight * inputWidth <= Self.maxActivationElements else {
+            throw fail(nil, "input \(inputHeight)×\(inputWidth) is too large: at most \(Self.maxInputSide) per side and \(Self.maxActivationElements) values")
+        }
         guard let last = layers.last, case .dense(let head) = last, head.units == nil else {
             throw fail(layers.isEmpty ? nil : layers.count - 1,
                        "the last layer must be a dense layer without \"units\" (the task sets its outputs); add {\"type\": \"dense\"} at the end")
@@ -272,6 +276,16 @@ extension Architecture {
         var names = Set<String>()
         var shape = ActivationShape.maps(c: 1, h: inputHeight, w: inputWidth)
         var resolved: [ResolvedLayer] = []
+        // Sizes that overflow are refused with the rest: products are checked, each layer's cost is bounded.
+        func product(_ factors: Int...) -> Int? {
+            var p = 1
+            for f in factors {
+                let (r, overflow) = p.multipliedReportingOverflow(by: f)
+                if overflow { return nil }
+                p = r
+            }
+            return p
+        }
         for (i, layer) in layers.enumerated() {
             if let name = layer.name {
                 guard names.insert(name).inserted else { throw fail(i, "the name '\(name)' is used twice; give each layer its own name") }
@@ -291,7 +305,9 @@ extension Architecture {
                 guard (1...7).contains(s.kernelH), (1...7).contains(s.kernelW) else {
                     throw fail(i, "kernel \(s.kernelH)×\(s.kernelW) is outside 1…7; use a kernel of 1 to 7 per side")
                 }
-                guard s.filters >= 1 else { throw fail(i, "filters must be at least 1, not \(s.filters)") }
+                guard s.filters >= 1, s.filters <= Self.maxChannels else {
+                    throw fail(i, "filters must be in 1…\(Self.maxChannels), not \(s.filters)")
+                }
                 let (oh, ow) = s.padding == .same ? (h, w) : (h - s.kernelH + 1, w - s.kernelW + 1)
                 guard oh >= 1, ow >= 1 else {
                     throw fail(i, "gets a \(h)×\(w) input, smaller than its \(s.kernelH)×\(s.kernelW) kernel; use \"padding\": \"same\", a smaller kernel, or fewer pooling layers before it")
@@ -301,7 +317,7 @@ extension Architecture {
                 tensors = [TensorSpec(name: "\(s.name).weight", shape: [s.filters, c, s.kernelH, s.kernelW],
                                       role: .kernel(fanIn: c * k2, fanOut: s.filters * k2)),
                            TensorSpec(name: "\(s.name).bias", shape: [s.filters], role: .zeros)]
-                flops = 2 * shape.count * c * k2 + (s.relu ? shape.count : 0)
+                flops = product(2, shape.count, c, k2).map { $0 + (s.relu ? shape.count : 0) } ?? Int.max
             case .batchnorm(let s):
                 let c: Int
                 switch input {
@@ -328,7 +344,7 @@ extension Architecture {
                     throw fail(i, "gets a \(h)×\(w) input, smaller than its \(p.sizeH)×\(p.sizeW) window; use a smaller size or fewer layers that shrink the input before it")
                 }
                 shape = .maps(c: c, h: (h - p.sizeH) / p.strideH + 1, w: (w - p.sizeW) / p.strideW + 1)
-                flops = shape.count * p.sizeH * p.sizeW
+                flops = product(shape.count, p.sizeH, p.sizeW) ?? Int.max
             case .globalmaxpool, .globalavgpool:
                 let (c, h, w) = try maps("global pooling")
                 shape = .features(c)
@@ -345,7 +361,7 @@ extension Architecture {
                     throw fail(i, "only the last layer may leave out \"units\"; give this dense layer \"units\"")
                 }
                 let out = s.units ?? classes
-                guard out >= 1 else { throw fail(i, "units must be at least 1, not \(out)") }
+                guard out >= 1, out <= Self.maxChannels else { throw fail(i, "units must be in 1…\(Self.maxChannels), not \(out)") }
                 if isHead, s.relu { throw fail(i, "the head takes no activation (the task applies sigmoid or softmax); remove \"activation\"") }
                 shape = .features(out)
                 tensors = [TensorSpec(name: "\(s.name).weight", shape: [out, inFeatures],
@@ -353,11 +369,24 @@ extension Architecture {
                            TensorSpec(name: "\(s.name).bias", shape: [out], role: .zeros)]
                 flops = 2 * inFeatures * out + (s.relu ? out : 0)
             }
+            guard shape.count <= Self.maxActivationElements else {
+                throw fail(i, "its output of \(shape.count) values per clip is more than \(Self.maxActivationElements); use fewer filters, more pooling or a smaller input")
+            }
+            guard flops <= Self.maxLayerFLOPs else {
+                throw fail(i, "needs more than \(Self.maxLayerFLOPs) FLOPs per clip; use fewer filters, more pooling or a smaller input")
+            }
             resolved.append(ResolvedLayer(index: i, spec: layer, input: input, output: shape, tensors: tensors,
                                           forwardFLOPs: flops))
         }
         return ResolvedArchitecture(architecture: self, classes: classes, layers: resolved)
     }
+}
+
+extension Architecture {
+    /// Most values one layer may output per clip (1 GiB of floats).
+    public static let maxActivationElements = 1 << 28
+    /// Most forward FLOPs one layer may need per clip.
+    public static let maxLayerFLOPs = 1 << 50
 }
 
 extension Architecture {
@@ -372,19 +401,5 @@ extension Architecture {
             return .conv2d(s)
         }
         return architecture
-    }
-}
-
-extension Architecture {
-    /// Mersy & Lyk's CNN (the seed's Keras model) on 64×173 clips.
-    public static var paper: Architecture {
-        Architecture(name: "paper", inputHeight: 64, inputWidth: 173, layers: [
-            .conv2d(Conv2DLayerSpec(name: "conv1", filters: 64, kernelH: 5, kernelW: 5, padding: .valid, relu: true)),
-            .batchnorm(BatchNormLayerSpec(name: "bn1", momentum: 0.99, epsilon: 1e-3)),
-            .maxpool(PoolWindow(size: 2)),
-            .conv2d(Conv2DLayerSpec(name: "conv2", filters: 64, kernelH: 5, kernelW: 5, padding: .valid, relu: true)),
-            .maxpool(PoolWindow(size: 2)),
-            .dense(DenseLayerSpec(name: "fc", units: nil)),
-        ])
     }
 }
