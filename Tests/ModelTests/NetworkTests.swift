@@ -1,8 +1,9 @@
 import Model
 import XCTest
 
-/// `Network<ReferenceBackend>` at small shapes: learning, exact resumption, inference without side effects.
-final class PaperCNNTests: XCTestCase {
+/// `Network<ReferenceBackend>` of the paper's layers at small shapes: learning, exact resumption, inference
+/// without side effects, refusals.
+final class NetworkTests: XCTestCase {
     /// A separable toy set of `count` 18×24 "spectrograms": class c has a bright band of 4 rows at row 2 + 5c,
     /// on uniform noise. Labels cycle through the classes.
     private func toySet(count: Int, classes: Int, seed: UInt64) -> (inputs: [Float], labels: [Float]) {
