@@ -41,11 +41,13 @@ struct EpochBenchCommand: ParsableCommand {
     var seed: UInt64 = 0
     @Flag(help: "Print one JSON object (every device's epochs, medians, rates) instead of text.")
     var json = false
+    @OptionGroup var network: ArchitectureOptions
     @Flag(help: "Also time every kernel of the timed epochs with the device's event timers (OpenCL devices).")
     var profile = false
 
     func run() throws {
-        let setup = EpochBenchmarkSetup(trainClips: trainClips, validationClips: valClips, batchSize: batchSize,
+        let setup = EpochBenchmarkSetup(trainClips: trainClips, validationClips: valClips,
+                                        architecture: try network.architecture, batchSize: batchSize,
                                         warmupEpochs: warmup, timedEpochs: epochs, seed: seed)
         let selections = try device.map { try DeviceSelection(parsing: $0) }
         do { try setup.validate() } catch { throw CLIFailure("\(error)") }
@@ -71,7 +73,7 @@ struct EpochBenchCommand: ParsableCommand {
     private func printText(_ r: EpochBenchmarkResult) {
         let s = r.setup
         print("\(r.device): \(r.deviceName)" + (r.kernels.map { " — kernels: \($0)" } ?? ""))
-        print("  \(s.trainClips) training + \(s.validationClips) validation clips of \(s.inputHeight)×\(s.inputWidth), batch \(s.batchSize); "
+        print("  \(s.architectureName): \(s.trainClips) training + \(s.validationClips) validation clips of \(s.inputHeight)×\(s.inputWidth), batch \(s.batchSize); "
               + "\(s.warmupEpochs) warm-up + \(s.timedEpochs) timed epoch(s); dataset upload \(f(r.uploadSeconds)) s")
         for (i, e) in r.epochs.enumerated() {
             print("  epoch \(i + 1): train \(f(e.trainSeconds)) s + validation \(f(e.validationSeconds)) s = \(f(e.seconds)) s")

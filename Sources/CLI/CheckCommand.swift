@@ -8,7 +8,8 @@ struct CheckCommand: ParsableCommand {
         commandName: "check",
         abstract: "Run every op on a device and on the reference path; compare and time them.",
         discussion: """
-            Uses seeded random data at the paper's shapes (batch 32, or 4 with --quick) and at awkward shapes \
+            Uses seeded random data at the shapes of every layer of --arch (the paper's network by default; batch 32, \
+            or 4 with --quick) and at awkward shapes \
             (batch 5, 3 channels, odd sizes). Errors are relative to max(|reference|, RMS of the output); \
             each op must also give bit-identical results on two runs. Exits with status 1 if any op fails.
             """)
@@ -16,27 +17,30 @@ struct CheckCommand: ParsableCommand {
     @Option(name: .long, help: "gpu | opencl[:N] | cpu (cpu compares the reference with itself).")
     var device: String = "gpu"
 
-    @Flag(name: .long, help: "Paper shapes at batch 4 instead of 32 (faster).")
+    @Flag(name: .long, help: "The architecture's shapes at batch 4 instead of 32 (faster).")
     var quick = false
+
+    @OptionGroup var network: ArchitectureOptions
 
     func run() throws {
         let selection = try DeviceSelection(parsing: device)
         let batch = quick ? 4 : 32
         let reference = ReferenceBackend()
+        let resolved = try network.architecture.resolved(classes: 1)
         var rows: [BackendCheckRow] = []
         let printRow: (BackendCheckRow) -> Void = { row in print(BackendCheck.line(row)); fflush(stdout) }
         if let (clDevice, notice) = try selection.resolve() {
             if let notice { print(notice) }
             let backend = try OpenCLBackend(device: clDevice)
             print("device: opencl:\(clDevice.index) \(clDevice.name) (\(clDevice.kind), \(clDevice.platformName)); kernels: \(backend.config)")
-            print("paper shapes at batch \(batch)\n")
+            print("\(resolved.architecture.name) shapes at batch \(batch)\n")
             print(BackendCheck.header)
-            rows = try BackendCheck.run(device: backend, reference: reference, architecture: try Architecture.paper.resolved(classes: 1), batch: batch, onRow: printRow)
+            rows = try BackendCheck.run(device: backend, reference: reference, architecture: resolved, batch: batch, onRow: printRow)
         } else {
             print("note: --device cpu is the reference path itself; this compares two reference runs (determinism and timings only).")
-            print("paper shapes at batch \(batch)\n")
+            print("\(resolved.architecture.name) shapes at batch \(batch)\n")
             print(BackendCheck.header)
-            rows = try BackendCheck.run(device: ReferenceBackend(), reference: reference, architecture: try Architecture.paper.resolved(classes: 1), batch: batch, onRow: printRow)
+            rows = try BackendCheck.run(device: ReferenceBackend(), reference: reference, architecture: resolved, batch: batch, onRow: printRow)
         }
         let failed = rows.filter { !$0.passed }
         print("\n\(rows.count - failed.count) of \(rows.count) checks passed" + (failed.isEmpty ? "." : "; failed: " + failed.map { "\($0.op) [\($0.shape)]" }.joined(separator: ", ")))

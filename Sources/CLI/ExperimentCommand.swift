@@ -23,11 +23,12 @@ struct ExperimentCommand: ParsableCommand {
         var syntheticTracks: Int = 100
         @Option(name: .customLong("bn-momentum"), help: "Sets every batch-norm layer's running-statistics momentum, Keras' sense (default: the architecture's; the paper's is the seed's 0.99).")
         var bnMomentum: Float?
+        @OptionGroup var network: ArchitectureOptions
 
-        func request(epochs: Int, name: String) -> ExperimentRequest {
+        func request(epochs: Int, name: String) throws -> ExperimentRequest {
             ExperimentRequest(data: data.map { URL(fileURLWithPath: $0) }, device: device, seed: seed, epochs: epochs,
                               out: URL(fileURLWithPath: out ?? "runs/experiment-\(name)"), syntheticTracksPerGenre: syntheticTracks,
-                              batchNormMomentum: bnMomentum)
+                              batchNormMomentum: bnMomentum, architecture: try network.architecture)
         }
     }
 
@@ -45,7 +46,7 @@ struct ExperimentCommand: ParsableCommand {
             abstract: "Table 2: the four tasks under keras-tail (the seed's split) and stratified, 2 epochs each.")
         @OptionGroup var common: Common
         func run() throws {
-            let request = common.request(epochs: 2, name: "paper")
+            let request = try common.request(epochs: 2, name: "paper")
             do {
                 let runs = try Experiments.paper(request, events: ExperimentCommand.events())
                 let table = Experiments.paperMarkdown(runs)
@@ -62,7 +63,7 @@ struct ExperimentCommand: ParsableCommand {
         @Option(help: "Epochs per pair.")
         var epochs: Int = 2
         func run() throws {
-            let request = common.request(epochs: epochs, name: "pairs")
+            let request = try common.request(epochs: epochs, name: "pairs")
             let genres = GenreName.gtzan
             do {
                 let runs = try Experiments.pairs(request, genres: genres, events: ExperimentCommand.events())

@@ -7,7 +7,7 @@ import Training
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Train the paper's CNN on a genre task.",
+        abstract: "Train a CNN (the paper's by default; --arch) on a genre task.",
         discussion: """
         TASK is one of the paper's four (hiphop-classical, metal-jazz, pop-hiphop, rock-country), any \
         <genre>-<genre> pair of the ten GTZAN genres (label 0 = the first), or `all` (10-genre softmax). \
@@ -16,6 +16,7 @@ struct TrainCommand: ParsableCommand {
 
     @Option(help: "gpu (first OpenCL GPU, else the first OpenCL device), opencl[:N] (see `gcnn devices`), or cpu (reference path).")
     var device: String = "gpu"
+    @OptionGroup var network: ArchitectureOptions
     @Option(help: "The task: hiphop-classical, metal-jazz, pop-hiphop, rock-country, <genre>-<genre>, or all.")
     var task: String
     @Option(help: "A GTZAN-layout folder (<genre>/<genre>.000NN.{au,wav}); default: the built-in synthetic corpus.")
@@ -56,6 +57,7 @@ struct TrainCommand: ParsableCommand {
         request.clipSeconds = clipSeconds
         request.clipsPerTrack = clipsPerTrack
         request.batchNormMomentum = bnMomentum
+        request.architecture = try network.architecture
         let interrupt = InterruptHandler()
         interrupt.install()
         var events = reporter.events

@@ -19,7 +19,7 @@ public enum RunFolderError: Error, CustomStringConvertible, Equatable {
     }
 }
 
-/// A run folder: `config.json`, `metrics.jsonl`, `model.safetensors` (PyTorch-loadable),
+/// A run folder: `config.json`, `architecture.json`, `metrics.jsonl`, `model.safetensors` (PyTorch-loadable),
 /// `training-state.safetensors` (for `--resume`), `confusion.txt`/`.svg`, `learning-curves.svg`.
 /// Every file is replaced atomically, so an interruption at any moment leaves the last complete epoch;
 /// `training-state.safetensors` is written last, so it never claims an epoch whose files are missing.
@@ -34,6 +34,8 @@ public struct RunFolder {
     public var confusionTextURL: URL { url.appendingPathComponent("confusion.txt") }
     public var confusionSVGURL: URL { url.appendingPathComponent("confusion.svg") }
     public var curvesURL: URL { url.appendingPathComponent("learning-curves.svg") }
+    /// The network's spec as a file `--arch` takes (also in config.json and the checkpoint's metadata).
+    public var architectureURL: URL { url.appendingPathComponent("architecture.json") }
 
     /// Checks that the folder can take `config` and reads what it holds; changes nothing but stale
     /// temporary files. A new run needs a folder without a run in it; a resumed run needs the same
@@ -50,7 +52,13 @@ public struct RunFolder {
             do { old = try JSONDecoder().decode(RunConfig.self, from: Data(contentsOf: configURL)) } catch {
                 throw RunFolderError.unreadableConfig(path: url.path, reason: "\(error)")
             }
-            let differing = try old.conflicts(with: config)
+            var differing = try old.conflicts(with: config)
+            differing.removeAll { $0 == "architectureName" }
+            if let i = differing.firstIndex(of: "architecture") {
+                differing[i] = old.architectureName == config.architectureName
+                    ? "architecture (another '\(config.architectureName)' spec)"
+                    : "architecture ('\(old.architectureName)', now '\(config.architectureName)')"
+            }
             guard differing.isEmpty else { throw RunFolderError.configMismatch(path: url.path, settings: differing) }
         }
         guard resume, fm.fileExists(atPath: stateURL.path) else { return nil }
@@ -64,6 +72,7 @@ public struct RunFolder {
             throw RunFolderError.cannotCreate(path: url.path, reason: (error as NSError).localizedDescription)
         }
         try AtomicFile.write(try config.encoded(), to: configURL)
+        try AtomicFile.write(Data(config.architecture.utf8), to: architectureURL)
     }
 
     /// Writes everything an epoch produced: the PyTorch checkpoint, the metrics and the pictures, then the
@@ -90,7 +99,7 @@ public struct RunFolder {
     }
 
     /// Names of the files a run folder holds.
-    static let fileNames = ["config.json", "metrics.jsonl", "model.safetensors", TrainingState.fileName, "confusion.txt",
+    static let fileNames = ["config.json", "architecture.json", "metrics.jsonl", "model.safetensors", TrainingState.fileName, "confusion.txt",
                             "confusion.svg", "learning-curves.svg"]
 
     /// Removes the temporary files that a killed process left beside this folder's files (`AtomicFile`

@@ -65,6 +65,31 @@ final class NetworkParityTests: XCTestCase {
                          steps: 10, batch: 6, seed: 200)
     }
 
+    /// Five steps of networks of every layer type (dropout on maps and features, both global poolings, padded and
+    /// non-square convolutions, standalone ReLU), OpenCL against the reference path. Batch norm follows a ReLU,
+    /// as in the paper: directly after an affine layer a bias has no gradient in exact arithmetic, so Adam turns
+    /// float rounding noise into updates of ±lr and no two implementations agree (the one-step PyTorch fixtures
+    /// cover batch norm over features and that case).
+    func testFiveStepsOfEveryLayerType() throws {
+        let maps = try Architecture.parse("""
+            {"name": "parity-maps", "input": [17, 23], "layers": [
+              {"type": "conv2d", "filters": 5, "kernel": [3, 5], "padding": "same", "activation": "relu"},
+              {"type": "batchnorm", "momentum": 0.9}, {"type": "maxpool", "size": [2, 3], "stride": [2, 2]},
+              {"type": "conv2d", "filters": 7, "kernel": 4, "padding": "same", "activation": "relu"},
+              {"type": "avgpool", "size": 3, "stride": 2}, {"type": "relu"}, {"type": "dropout", "rate": 0.3},
+              {"type": "conv2d", "filters": 6, "kernel": [2, 1], "activation": "relu"}, {"type": "globalmaxpool"},
+              {"type": "dense", "units": 9, "activation": "relu"}, {"type": "dropout", "rate": 0.5},
+              {"type": "dense"}]}
+            """, source: "parity-maps")
+        let average = try Architecture.parse("""
+            {"name": "parity-average", "input": [12, 19], "layers": [
+              {"type": "conv2d", "filters": 4, "kernel": 7, "padding": "same", "activation": "relu"},
+              {"type": "conv2d", "filters": 3, "kernel": 1}, {"type": "globalavgpool"}, {"type": "flatten"}, {"type": "dense"}]}
+            """, source: "parity-average")
+        try assertParity(config: NetworkConfig(architecture: maps, classes: 1, maxBatch: 5, seed: 3), steps: 5, batch: 5, seed: 300)
+        try assertParity(config: NetworkConfig(architecture: average, classes: 10, maxBatch: 6, seed: 4), steps: 5, batch: 6, seed: 400)
+    }
+
     /// The paper's network (64×173, 64 filters, batch 4): logits, gradients and running statistics of one
     /// training step within the PyTorch-fixture tolerances, then the parameters after the first Adam step
     /// per `AdamStepDeviation` (a few conv1 biases have gradients near ε, whose updates are legitimately

@@ -24,11 +24,46 @@ final class TrainingRunTests: XCTestCase {
         return LabeledClips(features: x, labels: y, clipLength: 16 * 21)
     }
 
-    private func job(out: URL, epochs: Int, resume: Bool = false, lr: Float = 1e-3) -> TrainingJob {
+    private func job(out: URL, epochs: Int, resume: Bool = false, lr: Float = 1e-3,
+                     architecture: Architecture = .paperVariant(inputHeight: 16, inputWidth: 21, filters: 4)) -> TrainingJob {
         TrainingJob(task: "toy", labels: ["a", "b"], data: "toy", dataHash: "0", train: clips(count: 21, seed: 1),
                     validation: clips(count: 10, seed: 2), split: .stratified, valFraction: 0.3, seed: 7, epochs: epochs,
-                    network: NetworkConfig.paper(inputHeight: 16, inputWidth: 21, filters: 4, adam: AdamConfig(learningRate: lr), maxBatch: 4),
+                    network: NetworkConfig(architecture: architecture, adam: AdamConfig(learningRate: lr), maxBatch: 4, seed: 7),
                     features: [:], out: out, resume: resume)
+    }
+
+    /// Every layer type but the global poolings (conv same/valid, non-square, batch norm on maps and features,
+    /// ReLU, max and overlapping average pooling, dropout on maps and features, flatten, dense + ReLU).
+    static let everyLayer = try! Architecture.parse("""
+        {"name": "toy-every-layer", "input": [16, 21], "layers": [
+          {"type": "conv2d", "filters": 3, "kernel": [3, 5], "padding": "same"},
+          {"type": "batchnorm", "momentum": 0.9}, {"type": "relu"}, {"type": "maxpool", "size": 2},
+          {"type": "conv2d", "filters": 4, "kernel": 4, "padding": "same", "activation": "relu"},
+          {"type": "avgpool", "size": [2, 3], "stride": [1, 2]}, {"type": "dropout", "rate": 0.25}, {"type": "flatten"},
+          {"type": "dense", "units": 6, "activation": "relu"}, {"type": "batchnorm"}, {"type": "dropout", "rate": 0.5},
+          {"type": "dense"}]}
+        """, source: "toy-every-layer")
+
+    /// A network with dropout stopped after one epoch and resumed ends bitwise where an uninterrupted run
+    /// ends (masks are keyed by seed, layer and step, not drawn from a stream), and its folder records the spec.
+    func testSpecWithDropoutResumesBitwiseAndIsRecorded() throws {
+        let dir = try tempDir()
+        let a = dir.appendingPathComponent("a"), b = dir.appendingPathComponent("b")
+        let straight = try TrainingRun.run(job(out: a, epochs: 3, architecture: Self.everyLayer), backend: ReferenceBackend(), device: "cpu")
+        _ = try TrainingRun.run(job(out: b, epochs: 1, architecture: Self.everyLayer), backend: ReferenceBackend(), device: "cpu")
+        let resumed = try TrainingRun.run(job(out: b, epochs: 3, resume: true, architecture: Self.everyLayer),
+                                          backend: ReferenceBackend(), device: "cpu")
+        XCTAssertEqual(resumed.parameters, straight.parameters)
+        XCTAssertNotEqual(straight.history.first?.train_loss, straight.history.last?.train_loss)
+        let recorded = try String(contentsOf: b.appendingPathComponent("architecture.json"), encoding: .utf8)
+        XCTAssertEqual(try Architecture.parse(recorded, source: "architecture.json"), Self.everyLayer)
+        let loaded = try ModelCheckpoint.read(b.appendingPathComponent("model.safetensors"))
+        XCTAssertEqual(loaded.architecture, Self.everyLayer)
+        XCTAssertEqual(loaded.parameters, straight.parameters)
+        XCTAssertThrowsError(try TrainingRun.run(job(out: b, epochs: 4, resume: true), backend: ReferenceBackend(), device: "cpu")) {
+            XCTAssertEqual($0 as? RunFolderError,
+                           .configMismatch(path: b.path, settings: ["architecture ('toy-every-layer', now 'paper')"]))
+        }
     }
 
     func testRunWritesEveryFileAndLearns() throws {
