@@ -317,7 +317,7 @@ extension Architecture {
                 tensors = [TensorSpec(name: "\(s.name).weight", shape: [s.filters, c, s.kernelH, s.kernelW],
                                       role: .kernel(fanIn: c * k2, fanOut: s.filters * k2)),
                            TensorSpec(name: "\(s.name).bias", shape: [s.filters], role: .zeros)]
-                flops = product(2, shape.count, c, k2).map { $0 + (s.relu ? shape.count : 0) } ?? Int.max
+                flops = product(2, shape.count, c, k2).map { $0 > Int.max - shape.count ? Int.max : $0 + (s.relu ? shape.count : 0) } ?? Int.max
             case .batchnorm(let s):
                 let c: Int
                 switch input {

@@ -1,4 +1,6 @@
 import Foundation
+@testable import CLI
+import Model
 import XCTest
 
 /// `gcnn arch list` and `gcnn arch show` as a user runs them, and a bad architecture file.
@@ -52,5 +54,27 @@ final class ArchCLITests: XCTestCase {
         let r = try GCNNBinary.run(["arch", "show", "--help"])
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertTrue(r.stdout.contains("paper") && r.stdout.contains("short-chunk"), r.stdout)
+    }
+}
+
+/// `--arch` as the commands that build a network take it (`ArchitectureOptions`), parsed in-process.
+final class ArchitectureOptionsTests: XCTestCase {
+    func testArchLoadsWhileParsingAndABadOneFailsThere() throws {
+        XCTAssertEqual(try ArchitectureOptions.parse([]).architecture, .paper)
+        XCTAssertEqual(try ArchitectureOptions.parse(["--arch", "short-chunk"]).architecture.name, "short-chunk")
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gcnn-arch-opt-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("bad.json")
+        try #"{"input": [64, 173], "layers": [{"type": "conv2d", "filters": 8, "kernel": 9}, {"type": "dense"}]}"#
+            .write(to: file, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try ArchitectureOptions.parse(["--arch", file.path])) { error in
+            XCTAssertEqual(ArchitectureOptions.message(for: error),
+                           "\(file.path): layer 1 (conv2d conv1): \"kernel\" 9 is outside 1…7; use a kernel of 1 to 7 per side")
+        }
+        XCTAssertThrowsError(try ArchitectureOptions.parse(["--arch", "vgg"])) { error in
+            XCTAssertTrue(ArchitectureOptions.message(for: error).hasPrefix("vgg: neither a preset (paper, fcn, short-chunk)"))
+        }
+        XCTAssertTrue(ArchitectureOptions.helpMessage().contains("paper, fcn, short-chunk"), ArchitectureOptions.helpMessage())
     }
 }
