@@ -235,11 +235,20 @@ final class ParserFuzzTests: XCTestCase {
             }
             return SafeTensors.encode(tensors, metadata: metadata)
         }
-        // Checkpoint metadata input size overflowing the network's size arithmetic.
+        // An input size overflowing the network's size arithmetic: in the architecture, and in the metadata
+        // of a checkpoint from before architectures were data (no 'architecture' key).
+        let (_, seedMetadata) = try SafeTensors.decode(checkpoint, path: "seed")
+        var spec = try JSONSerialization.jsonObject(with: Data(seedMetadata["architecture"]!.utf8)) as! [String: Any]
         for side in ["9223372036854775807", "4611686018427387904", "0", "-64"] {
-            let bytes = try replacingMetadata(checkpoint, "input_height", side)
-            XCTAssertThrowsError(try ModelCheckpoint.decode(bytes, path: "evil.safetensors")) { e in
-                XCTAssertTrue(e is SafeTensorsError && "\(e)".hasPrefix("evil.safetensors:"), "\(e)")
+            spec["input"] = [Int(side)!, 21]
+            let text = String(decoding: try JSONSerialization.data(withJSONObject: spec), as: UTF8.self)
+            var legacy = try SafeTensors.decode(try replacingMetadata(checkpoint, "input_height", side), path: "seed")
+            legacy.metadata["architecture"] = nil
+            for bytes in [try replacingMetadata(checkpoint, "architecture", text),
+                          SafeTensors.encode(legacy.tensors, metadata: legacy.metadata)] {
+                XCTAssertThrowsError(try ModelCheckpoint.decode(bytes, path: "evil.safetensors")) { e in
+                    XCTAssertTrue(e is SafeTensorsError && "\(e)".hasPrefix("evil.safetensors:"), "\(e)")
+                }
             }
         }
         // A batch count no float holds (converted back to Int when the network is built).
