@@ -57,7 +57,7 @@ public protocol Backend: AnyObject {
     func reluBackward(output: Buffer, gradient: Buffer, count: Int) throws
 
     // MARK: Max pool (any `PoolShape`; 2×2 / 2 in the paper network)
-    /// `output` = the maximum of each window; NaN wins (propagates), as PyTorch.
+    /// `output` = the maximum of each window.
     func maxPoolForward(input: Buffer, output: Buffer, shape: PoolShape) throws
     /// Routes each output gradient to the first maximum of its window (row-major scan, as PyTorch: a later
     /// element wins only if strictly greater or NaN), summing where overlapping windows (stride < size)

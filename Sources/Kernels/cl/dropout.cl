@@ -17,7 +17,7 @@
         c0 = hi1 ^ c1 ^ (T)(k0); c1 = lo1; c2 = hi0 ^ c3 ^ (T)(k1); c3 = lo0;             \
     }
 
-inline float dropout_one(float x, uint i, float rate, float scale, uint k0, uint k1, uint layer, uint s0, uint s1) {
+float dropout_one(float x, uint i, float rate, float scale, uint k0, uint k1, uint layer, uint s0, uint s1) {
     uint c0 = i, c1 = layer, c2 = s0, c3 = s1;
     PHILOX4X32_10(uint, c0, c1, c2, c3, k0, k1)
     return (float)(c0 >> 8) * 0x1p-24f >= rate ? x * scale : 0.0f;

@@ -12,7 +12,7 @@
 
 // Offset (r·w + c) from `p` of the first maximum of the sh×sw window at `p`, scanned row-major as PyTorch: a
 // later element wins only if strictly greater, or if it is NaN (NaN propagates).
-inline int pool_argmax(__global const float* p, int w, int sh, int sw) {
+int pool_argmax(__global const float* p, int w, int sh, int sw) {
     float best = p[0];
     int arg = 0;
     for (int r = 0; r < sh; ++r) {
@@ -25,7 +25,7 @@ inline int pool_argmax(__global const float* p, int w, int sh, int sw) {
     return arg;
 }
 
-inline float pool_mean(__global const float* p, int w, int sh, int sw) {
+float pool_mean(__global const float* p, int w, int sh, int sw) {
     float sum = 0.0f;
     for (int r = 0; r < sh; ++r) {
         __global const float* row = p + r * w;
@@ -35,12 +35,12 @@ inline float pool_mean(__global const float* p, int w, int sh, int sw) {
 }
 
 // First and last window (inclusive) along one axis that contain input position y.
-inline int2 pool_windows(int y, int size, int stride, int outSize) {
+int2 pool_windows(int y, int size, int stride, int outSize) {
     return (int2)(y < size ? 0 : (y - size) / stride + 1, min(outSize - 1, y / stride));
 }
 
 // Max pool backward at input (x, y) of `plane`: the sum of the gradients of the windows whose first maximum it is.
-inline float pool_max_gather(__global const float* input, __global const float* gradOutput, int plane, int x, int y,
+float pool_max_gather(__global const float* input, __global const float* gradOutput, int plane, int x, int y,
                              int h, int w, int oh, int ow, int sh, int sw, int th, int tw) {
     __global const float* src = input + (long)plane * h * w;
     __global const float* g = gradOutput + (long)plane * oh * ow;
@@ -57,7 +57,7 @@ inline float pool_max_gather(__global const float* input, __global const float* 
 }
 
 // Average pool backward at input (x, y) of `plane`.
-inline float pool_avg_gather(__global const float* gradOutput, int plane, int x, int y,
+float pool_avg_gather(__global const float* gradOutput, int plane, int x, int y,
                              int oh, int ow, int sh, int sw, int th, int tw) {
     __global const float* g = gradOutput + (long)plane * oh * ow;
     const int2 rows = pool_windows(y, sh, th, oh), cols = pool_windows(x, sw, tw, ow);
