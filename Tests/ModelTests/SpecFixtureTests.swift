@@ -118,11 +118,14 @@ final class SpecFixtureTests: XCTestCase {
         let initial = try fixture.initialParameters()
         let n = fixture.index.config.batch, classes = config.classes
         let vanishing = Set(fixture.index.vanishing_gradients?.names ?? [])
+        var worst = (relative: 0.0, what: "")
+        defer { print("\(name) on \(backend.deviceName): worst deviation from PyTorch \(worst.relative) of the tensor's max (\(worst.what))") }
         func check(_ what: String, _ actual: [Float], _ expected: [Float], rtol: Double) {
             guard actual.count == expected.count else {
                 return XCTFail("\(name) \(what): \(actual.count) values, PyTorch has \(expected.count)", file: file, line: line)
             }
             let d = Deviation(actual, expected)
+            if d.relativeToMax > worst.relative { worst = (d.relativeToMax, what) }
             XCTAssertLessThanOrEqual(d.maxAbs, rtol * d.maxAbsExpected, "\(name) \(what) on \(backend.deviceName): \(d)",
                                      file: file, line: line)
         }
