@@ -91,20 +91,24 @@ public enum ModelCheckpoint {
             throw SafeTensorsError.malformed(path: path, reason: "tensors \(extra.sorted()) are not part of architecture '\(architecture.name)'; was the file written for another network?")
         }
         var parameters = ParameterSet()
+        let layerOf = Dictionary(uniqueKeysWithValues: resolved.layers.flatMap { layer in
+            layer.tensors.map { ($0.name, "layer \(layer.index + 1) (\(layer.spec.summary))") }
+        })
         for spec in expected {
-            guard let t = byName[spec.name] else { throw SafeTensorsError.missingTensor(path: path, name: spec.name) }
+            let layer = layerOf[spec.name] ?? "the network"
+            guard let t = byName[spec.name] else { throw SafeTensorsError.missingTensor(path: path, name: spec.name, layer: layer) }
             guard t.shape == spec.shape else {
-                throw SafeTensorsError.wrongShape(path: path, name: spec.name, expected: spec.shape, found: t.shape)
+                throw SafeTensorsError.wrongShape(path: path, name: spec.name, layer: layer, expected: spec.shape, found: t.shape)
             }
             if spec.role == .batchCount {
-                guard t.dtype == "I64" else { throw SafeTensorsError.wrongDType(path: path, name: spec.name, expected: "I64", found: t.dtype) }
+                guard t.dtype == "I64" else { throw SafeTensorsError.wrongDType(path: path, name: spec.name, layer: layer, expected: "I64", found: t.dtype) }
                 // Held as a float, later a batch count: only counts a float keeps exactly.
                 guard t.int64s.allSatisfy({ (0...(1 << 24)).contains($0) }) else {
                     throw SafeTensorsError.malformed(path: path, reason: "\(spec.name) \(t.int64s) is not a batch count in 0…16777216")
                 }
                 parameters.append(NamedTensor(name: spec.name, shape: spec.shape, values: t.int64s.map { Float($0) }, storage: .int64))
             } else {
-                guard t.dtype == "F32" else { throw SafeTensorsError.wrongDType(path: path, name: spec.name, expected: "F32", found: t.dtype) }
+                guard t.dtype == "F32" else { throw SafeTensorsError.wrongDType(path: path, name: spec.name, layer: layer, expected: "F32", found: t.dtype) }
                 parameters.append(NamedTensor(name: spec.name, shape: spec.shape, values: t.floats))
             }
         }

@@ -4,22 +4,26 @@ import Foundation
 public enum SafeTensorsError: Error, CustomStringConvertible, Equatable {
     case unreadable(path: String, reason: String)
     case malformed(path: String, reason: String)
-    case missingTensor(path: String, name: String)
-    case wrongShape(path: String, name: String, expected: [Int], found: [Int])
-    case wrongDType(path: String, name: String, expected: String, found: String)
+    /// A tensor the architecture's layer `layer` (its summary, e.g. `layer 4 (conv2d conv2 5×5×64 valid relu)`) needs.
+    case missingTensor(path: String, name: String, layer: String)
+    case wrongShape(path: String, name: String, layer: String, expected: [Int], found: [Int])
+    case wrongDType(path: String, name: String, layer: String, expected: String, found: String)
 
     public var description: String { line.oneLine }
+
+    private static let fitHint = "the tensors do not fit the architecture the file names (was it edited, or written for another network?)"
 
     private var line: String {
         switch self {
         case let .unreadable(path, reason): return "\(path): cannot read checkpoint: \(reason)"
         case let .malformed(path, reason):
             return "\(path): not a valid safetensors file: \(reason) (was it written by gcnn or PyTorch's safetensors?)"
-        case let .missingTensor(path, name): return "\(path): checkpoint has no tensor '\(name)'"
-        case let .wrongShape(path, name, expected, found):
-            return "\(path): tensor '\(name)' has shape \(found), this architecture needs \(expected)"
-        case let .wrongDType(path, name, expected, found):
-            return "\(path): tensor '\(name)' is \(found), expected \(expected)"
+        case let .missingTensor(path, name, layer):
+            return "\(path): \(layer) needs tensor '\(name)', which the file lacks; \(Self.fitHint)"
+        case let .wrongShape(path, name, layer, expected, found):
+            return "\(path): \(layer) needs tensor '\(name)' of shape \(expected), the file has \(found); \(Self.fitHint)"
+        case let .wrongDType(path, name, layer, expected, found):
+            return "\(path): \(layer) needs tensor '\(name)' as \(expected), the file has \(found); \(Self.fitHint)"
         }
     }
 }

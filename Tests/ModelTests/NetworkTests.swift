@@ -174,4 +174,37 @@ final class NetworkTests: XCTestCase {
         XCTAssertEqual(try model.logits(batch: 4), logits)
         XCTAssertTrue(logits.allSatisfy(\.isFinite))
     }
+
+    /// A checkpoint of any spec rebuilds its network from the file alone; tensors that do not fit the spec the
+    /// file names are refused with one line naming the file, the layer and the tensor.
+    func testCheckpointCarriesItsSpecAndRefusesTensorsThatDoNotFit() throws {
+        let spec = try Architecture.parse("""
+            {"name": "small", "input": [9, 11], "layers": [
+              {"type": "conv2d", "filters": 3, "kernel": [3, 2], "padding": "same", "activation": "relu"},
+              {"type": "globalavgpool"}, {"type": "dense", "units": 4, "activation": "relu"}, {"type": "dense"}]}
+            """, source: "small.json")
+        let config = NetworkConfig(architecture: spec, classes: 10)
+        var rng = RandomGenerator(seed: 50)
+        let parameters = try Network<ReferenceBackend>.initialParameters(config: config, rng: &rng)
+        let metadata = ModelCheckpoint.metadata(config: config, labels: ["a", "b"])
+        let bytes = SafeTensors.encode(ModelCheckpoint.tensors(parameters), metadata: metadata)
+        let loaded = try ModelCheckpoint.decode(bytes, path: "small.safetensors")
+        XCTAssertEqual(loaded.architecture, spec)
+        XCTAssertEqual(loaded.config.classes, 10)
+        XCTAssertEqual(loaded.parameters, parameters)
+
+        var other = metadata
+        other["architecture"] = metadata["architecture"]!.replacingOccurrences(of: "\"filters\": 3", with: "\"filters\": 5")
+        XCTAssertNotEqual(other["architecture"], metadata["architecture"])
+        XCTAssertThrowsError(try ModelCheckpoint.decode(SafeTensors.encode(ModelCheckpoint.tensors(parameters), metadata: other),
+                                                        path: "small.safetensors")) { error in
+            XCTAssertTrue("\(error)".hasPrefix("small.safetensors: layer 1 (conv2d conv1 3×2×5 same relu) needs tensor 'conv1.weight' "
+                                                + "of shape [5, 1, 3, 2], the file has [3, 1, 3, 2]"), "\(error)")
+        }
+        var missing = ModelCheckpoint.tensors(parameters)
+        missing.removeAll { $0.name == "fc1.bias" }
+        XCTAssertThrowsError(try ModelCheckpoint.decode(SafeTensors.encode(missing, metadata: metadata), path: "small.safetensors")) {
+            XCTAssertTrue("\($0)".hasPrefix("small.safetensors: layer 3 (dense fc1 4 relu) needs tensor 'fc1.bias'"), "\($0)")
+        }
+    }
 }
