@@ -125,7 +125,7 @@ public final class Network<B: Backend> {
                 layers.append(try DropoutLayer(backend: backend, resolved: layer, rate: rate, maxBatch: n,
                                                needsInputGradient: needsGrad))
             case .flatten:
-                layers.append(try FlattenLayer(backend: backend, resolved: layer, maxBatch: n))
+                layers.append(try FlattenLayer(backend: backend, resolved: layer, maxBatch: n, passesInputOn: true))
             case .dense(let s):
                 layers.append(try DenseLayer(backend: backend, resolved: layer, spec: s, maxBatch: n,
                                              parameters: parameters, adam: adamState, needsInputGradient: needsGrad))

@@ -87,13 +87,13 @@ public enum SafeTensors {
         var header = "{"
         var entries: [String] = []
         if !metadata.isEmpty {
-            let items = metadata.keys.sorted().map { "\(jsonString($0)):\(jsonString(metadata[$0]!))" }
+            let items = metadata.keys.sorted().map { "\(JSONText.string($0)):\(JSONText.string(metadata[$0]!))" }
             entries.append("\"__metadata__\":{\(items.joined(separator: ","))}")
         }
         var offset = 0
         for t in tensors {
             let shape = t.shape.map(String.init).joined(separator: ",")
-            entries.append("\(jsonString(t.name)):{\"dtype\":\"\(t.dtype)\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(offset + t.data.count)]}")
+            entries.append("\(JSONText.string(t.name)):{\"dtype\":\"\(t.dtype)\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(offset + t.data.count)]}")
             offset += t.data.count
         }
         header += entries.joined(separator: ",") + "}"
@@ -196,19 +196,4 @@ public enum SafeTensors {
         return Int(d)
     }
 
-    private static func jsonString(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if u.value < 0x20 { out += String(format: "\\u%04x", u.value) } else { out.unicodeScalars.append(u) }
-            }
-        }
-        return out + "\""
-    }
 }

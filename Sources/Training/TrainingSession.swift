@@ -94,6 +94,14 @@ public enum TrainingSession {
 
         var architecture = request.architecture
         if let m = request.batchNormMomentum { architecture = architecture.withBatchNormMomentum(m) }
+        // A preset is a layer sequence: it takes the clips the features have (--clip-seconds); a file's
+        // "input" is part of what the user wrote, and must match.
+        if Architecture.preset(named: request.architecture.name) == request.architecture,
+           (architecture.inputHeight, architecture.inputWidth) != (taskData.mels, taskData.frames) {
+            architecture.inputHeight = taskData.mels
+            architecture.inputWidth = taskData.frames
+            notice("architecture '\(architecture.name)' takes the features' \(taskData.mels)×\(taskData.frames) clips")
+        }
         guard architecture.inputHeight == taskData.mels, architecture.inputWidth == taskData.frames else {
             throw TrainingRequestError.invalid("architecture '\(architecture.name)' takes \(architecture.inputHeight)×\(architecture.inputWidth) clips, "
                 + "but the features are \(taskData.mels)×\(taskData.frames); set its \"input\" to [\(taskData.mels), \(taskData.frames)] or change --clip-seconds")

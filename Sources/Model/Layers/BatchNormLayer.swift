@@ -3,10 +3,8 @@
 final class BatchNormLayer<B: Backend>: Layer<B> {
     let spec: BatchNormLayerSpec
     let config: BatchNormConfig
-    let output: B.Buffer
     private let runningMean: B.Buffer, runningVariance: B.Buffer
     private let saveMean: B.Buffer, saveInvStd: B.Buffer
-    private var gradInput: B.Buffer?
     /// Training-mode forward passes (PyTorch's `num_batches_tracked`).
     private(set) var batchesTracked: Int
 
@@ -16,15 +14,13 @@ final class BatchNormLayer<B: Backend>: Layer<B> {
         config = BatchNormConfig(momentum: spec.momentum, epsilon: spec.epsilon,
                                  unbiasedRunningVariance: unbiasedRunningVariance)
         let t = resolved.tensors, c = t[0].count
-        output = try backend.makeBuffer(count: maxBatch * resolved.output.count, label: "\(spec.name) output")
         runningMean = try backend.makeBuffer(try parameters.values(of: t[2].name, shape: t[2].shape), label: t[2].name)
         runningVariance = try backend.makeBuffer(try parameters.values(of: t[3].name, shape: t[3].shape), label: t[3].name)
         batchesTracked = Int(try parameters.values(of: t[4].name, shape: [])[0])
         saveMean = try backend.makeBuffer(count: c, label: "\(spec.name) batch mean")
         saveInvStd = try backend.makeBuffer(count: c, label: "\(spec.name) batch inverse std")
-        try super.init(backend: backend, resolved: resolved, maxBatch: maxBatch)
-        trainables = try t.prefix(2).map { try makeTrainable($0, parameters, adam) }
-        if needsInputGradient { gradInput = try activation(resolved.input, "input gradient") }
+        try super.init(backend: backend, resolved: resolved, maxBatch: maxBatch, needsInputGradient: needsInputGradient,
+                       parameters: parameters, adam: adam, trainableCount: 2)
     }
 
     override func forward(_ input: B.Buffer, _ pass: ForwardPass) throws -> B.Buffer {

@@ -1,16 +1,12 @@
 /// `conv2d`: kh×kw convolution, stride 1, valid or "same" zero padding, bias, optional fused ReLU.
 final class Conv2DLayer<B: Backend>: Layer<B> {
     let spec: Conv2DLayerSpec
-    let output: B.Buffer
-    private var gradInput: B.Buffer?
 
     init(backend: B, resolved: ResolvedLayer, spec: Conv2DLayerSpec, maxBatch: Int,
          parameters: ParameterSet, adam: AdamState?, needsInputGradient: Bool) throws {
         self.spec = spec
-        output = try backend.makeBuffer(count: maxBatch * resolved.output.count, label: "\(spec.name) output")
-        try super.init(backend: backend, resolved: resolved, maxBatch: maxBatch)
-        trainables = try resolved.tensors.map { try makeTrainable($0, parameters, adam) }
-        if needsInputGradient { gradInput = try activation(resolved.input, "input gradient") }
+        try super.init(backend: backend, resolved: resolved, maxBatch: maxBatch, needsInputGradient: needsInputGradient,
+                       parameters: parameters, adam: adam)
     }
 
     func shape(batch n: Int) -> Conv2DShape {

@@ -2,16 +2,12 @@
 /// layer) has the task's outputs and no activation.
 final class DenseLayer<B: Backend>: Layer<B> {
     let spec: DenseLayerSpec
-    let output: B.Buffer
-    private var gradInput: B.Buffer?
 
     init(backend: B, resolved: ResolvedLayer, spec: DenseLayerSpec, maxBatch: Int,
          parameters: ParameterSet, adam: AdamState?, needsInputGradient: Bool) throws {
         self.spec = spec
-        output = try backend.makeBuffer(count: maxBatch * resolved.output.count, label: "\(spec.name) output")
-        try super.init(backend: backend, resolved: resolved, maxBatch: maxBatch)
-        trainables = try resolved.tensors.map { try makeTrainable($0, parameters, adam) }
-        if needsInputGradient { gradInput = try activation(resolved.input, "input gradient") }
+        try super.init(backend: backend, resolved: resolved, maxBatch: maxBatch, needsInputGradient: needsInputGradient,
+                       parameters: parameters, adam: adam)
     }
 
     private var inFeatures: Int { resolved.input.count }

@@ -2,16 +2,11 @@
 /// the run's seed, the layer's index and the Adam step, so both backends and a resumed run draw the same.
 final class DropoutLayer<B: Backend>: Layer<B> {
     let rate: Float
-    let output: B.Buffer
-    private var gradInput: B.Buffer?
     private var lastKey: DropoutKey?
 
     init(backend: B, resolved: ResolvedLayer, rate: Float, maxBatch: Int, needsInputGradient: Bool) throws {
         self.rate = rate
-        output = try backend.makeBuffer(count: maxBatch * resolved.output.count,
-                                        label: "layer \(resolved.index + 1) (dropout) output")
-        try super.init(backend: backend, resolved: resolved, maxBatch: maxBatch)
-        if needsInputGradient { gradInput = try activation(resolved.input, "input gradient") }
+        try super.init(backend: backend, resolved: resolved, maxBatch: maxBatch, needsInputGradient: needsInputGradient)
     }
 
     override func forward(_ input: B.Buffer, _ pass: ForwardPass) throws -> B.Buffer {

@@ -28,9 +28,32 @@ class Layer<B: Backend> {
     var trainables: [Trainable<B>] = []
     /// The input of the last forward pass (the backward pass reads it).
     var lastInput: B.Buffer?
+    /// The layer's output for `maxBatch` examples (nil for a layer that passes its input on).
+    private let outputBuffer: B.Buffer?
+    /// ∂L/∂input for `maxBatch` examples, where a layer before it trains.
+    var gradInput: B.Buffer?
 
-    init(backend: B, resolved: ResolvedLayer, maxBatch: Int) throws {
+    /// Allocates the output (unless `passesInputOn`) and, if `needsInputGradient`, ∂L/∂input; with
+    /// `parameters`, the first `trainableCount` of the layer's tensors (all by default) become trainables.
+    init(backend: B, resolved: ResolvedLayer, maxBatch: Int, passesInputOn: Bool = false, needsInputGradient: Bool = false,
+         parameters: ParameterSet? = nil, adam: AdamState? = nil, trainableCount: Int? = nil) throws {
         self.backend = backend; self.resolved = resolved; self.maxBatch = maxBatch
+        let label = resolved.spec.name ?? "layer \(resolved.index + 1) (\(resolved.spec.typeName))"
+        outputBuffer = passesInputOn ? nil
+            : try backend.makeBuffer(count: maxBatch * resolved.output.count, label: "\(label) output")
+        if needsInputGradient {
+            gradInput = try backend.makeBuffer(count: maxBatch * resolved.input.count, label: "\(label) input gradient")
+        }
+        if let parameters {
+            trainables = try resolved.tensors.prefix(trainableCount ?? resolved.tensors.count)
+                .map { try makeTrainable($0, parameters, adam) }
+        }
+    }
+
+    /// The output buffer (layers that compute one).
+    var output: B.Buffer {
+        guard let outputBuffer else { preconditionFailure("\(layerLabel) passes its input on and has no output buffer") }
+        return outputBuffer
     }
 
     /// Computes the output of `input` and returns the buffer holding it (possibly `input` itself).

@@ -5,16 +5,11 @@ final class PoolLayer<B: Backend>: Layer<B> {
     let kind: Kind
     /// nil: global pooling.
     let window: PoolWindow?
-    let output: B.Buffer
-    private var gradInput: B.Buffer?
 
     init(backend: B, resolved: ResolvedLayer, kind: Kind, window: PoolWindow?, maxBatch: Int,
          needsInputGradient: Bool) throws {
         self.kind = kind; self.window = window
-        output = try backend.makeBuffer(count: maxBatch * resolved.output.count,
-                                        label: "layer \(resolved.index + 1) (\(resolved.spec.typeName)) output")
-        try super.init(backend: backend, resolved: resolved, maxBatch: maxBatch)
-        if needsInputGradient { gradInput = try activation(resolved.input, "input gradient") }
+        try super.init(backend: backend, resolved: resolved, maxBatch: maxBatch, needsInputGradient: needsInputGradient)
     }
 
     func shape(batch n: Int) -> PoolShape {
