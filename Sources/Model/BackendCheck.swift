@@ -100,14 +100,14 @@ public enum BackendCheck {
     }
 
     /// The column titles of `line(_:)`.
-    public static let header = "op".leftAligned(42) + "shape".leftAligned(30) + "max abs err".rightAligned(12)
+    public static let header = "op".leftAligned(42) + "shape".leftAligned(42) + "max abs err".rightAligned(12)
         + "max rel err".rightAligned(12) + "tolerance".rightAligned(10) + "device ms".rightAligned(11)
         + "ref ms".rightAligned(10) + "  result"
 
     /// One row as a fixed-width table line.
     public static func line(_ row: BackendCheckRow) -> String {
         let result = row.passed ? "ok" : (row.deterministic ? "FAIL" : "FAIL (not deterministic)")
-        return row.op.leftAligned(42) + row.shape.leftAligned(30) + sci(row.maxAbsError).rightAligned(12)
+        return row.op.leftAligned(42) + row.shape.leftAligned(42) + sci(row.maxAbsError).rightAligned(12)
             + sci(row.maxRelError).rightAligned(12) + sci(row.tolerance).rightAligned(10)
             + String(format: "%.2f", row.deviceMilliseconds).rightAligned(11)
             + String(format: "%.2f", row.referenceMilliseconds).rightAligned(10) + "  " + result
