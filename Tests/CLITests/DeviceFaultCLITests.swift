@@ -86,10 +86,11 @@ final class DeviceFaultCLITests: XCTestCase {
     func testBufferBeyondTheDeviceLimitIsNamedWithSizeAndLimit() throws {
         try XCTSkipUnless(OpenCLRequirement.available(), OpenCLRequirement.skipMessage)
         let out = try oneEpoch("opencl")
-        // A device whose largest allocation is 64 KiB (GCNN_TEST_MAX_ALLOC_BYTES is a test hook): conv2's
-        // weights (64·64·5·5 floats, 400 KiB) are refused before clCreateBuffer is called.
+        // A device whose largest allocation is 64 KiB (GCNN_TEST_MAX_ALLOC_BYTES is a test hook): the first buffer
+        // over it, conv1's output for the batch (the network allocates layer by layer), is refused before
+        // clCreateBuffer is called.
         try failingResume(out, device: "opencl", environment: ["GCNN_TEST_MAX_ALLOC_BYTES": "65536"],
-                          expected: ["device buffer 'conv2.weight'", "409600 bytes", "at most 64.0 KiB (65536 bytes)",
+                          expected: ["device buffer 'conv1 output'", "552960 bytes", "at most 64.0 KiB (65536 bytes)",
                                      "CL_DEVICE_MAX_MEM_ALLOC_SIZE"])
     }
 
