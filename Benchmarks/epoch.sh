@@ -4,17 +4,18 @@
 # labelled so), Keras 3 on TensorFlow and PyTorch eager (Benchmarks/peers/, skipped with a note when not
 # installed), and the machine's 2-thread sgemm. Everyone is pinned to the same thread count. Prints a
 # Markdown table of medians and ratios to Keras-TF; raw JSON goes to --out. --train-clips/--val-clips scale
-# gcnn's OpenCL epochs down for slow kernels (then extrapolated and labelled so); the peers always run the
-# seed's full epoch. --arch NAME|FILE.json benchmarks an architecture spec instead of the paper's network
+# gcnn's OpenCL epochs down for slow kernels (then extrapolated and labelled so); --peer-train-clips/--peer-val-clips
+# do the same for the peers (default: the seed's full epoch), so a heavy architecture can be timed side by side
+# on the same scaled epoch; the table then also gives gcnn's ratio to PyTorch's faster memory format. --arch NAME|FILE.json benchmarks an architecture spec instead of the paper's network
 # (NAME: the preset Sources/Model/Data/NAME.json); gcnn gets the argument as given, the peers the file.
 #
 #   Benchmarks/epoch.sh [--arch NAME|FILE.json] [--threads 2] [--epochs 3] [--warmup 1] [--train-clips 1120]
 #                       [--val-clips 480] [--cpu-train-clips 32] [--cpu-val-clips 32] [--cpu-epochs 1] [--no-cpu] [--no-peers]
-#                       [--torch-channels-last] [--out DIR] [--scratch-path PATH]
+#                       [--peer-train-clips 1120] [--peer-val-clips 480] [--torch-channels-last] [--out DIR] [--scratch-path PATH]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-threads=2 epochs=3 warmup=1 cl_train=1120 cl_val=480 cpu_train=32 cpu_val=32 cpu_epochs=1 run_cpu=1 run_peers=1 channels_last=0 out="" scratch=".build" arch=""
+threads=2 epochs=3 warmup=1 cl_train=1120 cl_val=480 cpu_train=32 cpu_val=32 cpu_epochs=1 run_cpu=1 run_peers=1 channels_last=0 out="" scratch=".build" arch="" peer_train=1120 peer_val=480
 while [ $# -gt 0 ]; do
     case "$1" in
         --threads) threads="$2"; shift 2 ;;
@@ -31,7 +32,9 @@ while [ $# -gt 0 ]; do
         --out) out="$2"; shift 2 ;;
         --scratch-path) scratch="$2"; shift 2 ;;
         --arch) arch="$2"; shift 2 ;;
-        -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+        --peer-train-clips) peer_train="$2"; shift 2 ;;
+        --peer-val-clips) peer_val="$2"; shift 2 ;;
+        -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
         *) echo "epoch.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -87,7 +90,8 @@ if [ "$run_cpu" -eq 1 ]; then
         --train-clips "$cpu_train" --val-clips "$cpu_val" --json
 fi
 if [ "$run_peers" -eq 1 ]; then
-    peer_args=("${peer_arch[@]}" --threads "$threads" --epochs "$epochs" --warmup "$warmup")
+    peer_args=("${peer_arch[@]}" --threads "$threads" --epochs "$epochs" --warmup "$warmup"
+               --train-clips "$peer_train" --val-clips "$peer_val")
     run_json keras-tf python3 Benchmarks/peers/keras_epoch.py "${peer_args[@]}"
     run_json torch-eager python3 Benchmarks/peers/torch_epoch.py "${peer_args[@]}"
     if [ "$channels_last" -eq 1 ]; then
@@ -97,7 +101,7 @@ if [ "$run_peers" -eq 1 ]; then
 fi
 
 echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $threads thread(s) used of $(nproc); load average before the table: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "architecture: ${arch:-the paper's network}"
+echo "architecture: ${arch:-paper}"
 echo "raw results: $out"
 echo
 python3 Benchmarks/epoch_table.py "$out"
