@@ -2,6 +2,29 @@ import Foundation
 import Model
 import XCTest
 
+/// The two files of a fixture in the ModelTests bundle: `<name>.json` and `<name>.f32` (little-endian float32).
+enum FixtureFiles {
+    static func load(_ name: String) throws -> (json: Data, floats: [Float]) {
+        guard let directory = Bundle.module.url(forResource: "Fixtures", withExtension: nil) else {
+            throw FixtureError("the ModelTests bundle has no Fixtures directory")
+        }
+        let json = try Data(contentsOf: directory.appendingPathComponent(name + ".json"))
+        let bytes = try Data(contentsOf: directory.appendingPathComponent(name + ".f32"))
+        let floats = bytes.withUnsafeBytes { raw in
+            (0..<bytes.count / 4).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self))) }
+        }
+        return (json, floats)
+    }
+
+    /// The tensor at `entry` (element offset, shape) of `data`, or a failure naming the fixture and the key.
+    static func tensor(_ key: String, of name: String, entry: (offset: Int, shape: [Int])?, data: [Float]) throws -> [Float] {
+        guard let entry else { throw FixtureError("\(name): no tensor '\(key)'") }
+        let count = entry.shape.reduce(1, *)
+        guard entry.offset + count <= data.count else { throw FixtureError("\(name): '\(key)' runs past the data") }
+        return Array(data[entry.offset..<entry.offset + count])
+    }
+}
+
 /// A one-training-step fixture written by `Fixtures/make_fixtures.py` from PyTorch: `<name>.json` (configuration,
 /// scalars and an index of tensors) and `<name>.f32` (the tensors, little-endian float32).
 struct PyTorchFixture {
@@ -27,16 +50,10 @@ struct PyTorchFixture {
     private let data: [Float]
 
     init(named name: String) throws {
-        guard let directory = Bundle.module.url(forResource: "Fixtures", withExtension: nil) else {
-            throw FixtureError("the ModelTests bundle has no Fixtures directory")
-        }
         self.name = name
-        index = try JSONDecoder().decode(Index.self,
-                                         from: Data(contentsOf: directory.appendingPathComponent(name + ".json")))
-        let bytes = try Data(contentsOf: directory.appendingPathComponent(name + ".f32"))
-        data = bytes.withUnsafeBytes { raw in
-            (0..<bytes.count / 4).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self))) }
-        }
+        let (json, data) = try FixtureFiles.load(name)
+        index = try JSONDecoder().decode(Index.self, from: json)
+        self.data = data
     }
 
     var batch: Int { index.config.batch }
@@ -56,10 +73,7 @@ struct PyTorchFixture {
 
     /// A stored tensor, or a failure naming the key.
     func tensor(_ key: String) throws -> [Float] {
-        guard let entry = index.tensors[key] else { throw FixtureError("\(name): no tensor '\(key)'") }
-        let count = entry.shape.reduce(1, *)
-        guard entry.offset + count <= data.count else { throw FixtureError("\(name): '\(key)' runs past the data") }
-        return Array(data[entry.offset..<entry.offset + count])
+        try FixtureFiles.tensor(key, of: name, entry: index.tensors[key].map { ($0.offset, $0.shape) }, data: data)
     }
 
     func has(_ key: String) -> Bool { index.tensors[key] != nil }

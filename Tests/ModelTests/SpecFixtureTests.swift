@@ -26,28 +26,19 @@ struct SpecFixture {
     private let data: [Float]
 
     init(named name: String) throws {
-        guard let directory = Bundle.module.url(forResource: "Fixtures", withExtension: nil) else {
-            throw FixtureError("the ModelTests bundle has no Fixtures directory")
-        }
         self.name = name
-        let json = try Data(contentsOf: directory.appendingPathComponent(name + ".json"))
+        let (json, data) = try FixtureFiles.load(name)
+        self.data = data
         index = try JSONDecoder().decode(Index.self, from: json)
         guard let object = try JSONSerialization.jsonObject(with: json) as? [String: Any], let spec = object["spec"] else {
             throw FixtureError("\(name): no spec")
         }
         architecture = try Architecture.parse(String(decoding: try JSONSerialization.data(withJSONObject: spec), as: UTF8.self),
                                               source: "\(name).json spec")
-        let bytes = try Data(contentsOf: directory.appendingPathComponent(name + ".f32"))
-        data = bytes.withUnsafeBytes { raw in
-            (0..<bytes.count / 4).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self))) }
-        }
     }
 
     func tensor(_ key: String) throws -> [Float] {
-        guard let entry = index.tensors[key] else { throw FixtureError("\(name): no tensor '\(key)'") }
-        let count = entry.shape.reduce(1, *)
-        guard entry.offset + count <= data.count else { throw FixtureError("\(name): '\(key)' runs past the data") }
-        return Array(data[entry.offset..<entry.offset + count])
+        try FixtureFiles.tensor(key, of: name, entry: index.tensors[key].map { ($0.offset, $0.shape) }, data: data)
     }
 
     /// The network of the fixture: PyTorch's running-variance rule, its Adam, its dropout seed.
