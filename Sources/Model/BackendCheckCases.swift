@@ -1,6 +1,8 @@
 import Foundation
 
-/// One op at one shape with its seeded input data, runnable on any backend.
+/// One op at one shape with its seeded input data, runnable on any backend. The same cases serve `gcnn check`
+/// (`run(on:)`: one timed run, outputs compared against the reference) and the kernel benchmarks (`prepare(on:)`,
+/// then `enqueue` many times). Building a case is cheap: its data is drawn from its seed in `prepare(on:)`.
 public protocol BackendCheckCase {
     /// The op's name in the check table.
     var op: String { get }
@@ -8,9 +10,49 @@ public protocol BackendCheckCase {
     var shape: String { get }
     /// Bound on the max relative error (see `BackendCheck.compare`).
     var tolerance: Double { get }
+    /// Nominal useful floating-point operations of one run (a multiply-add counts 2); 0 where not meaningful.
+    var flop: Double { get }
+    /// Bytes the op must at least read and write once (the memory-bound ops are judged by this).
+    var bytes: Double { get }
+    /// Uploads this case's data to fresh buffers of `backend` and returns how to run the op on them.
+    func prepare<B: Backend>(on backend: B) throws -> PreparedCheckCase
     /// Uploads this case's data to fresh buffers of `backend`, runs the op, and returns every output it
     /// writes (read back) and the op's wall time in milliseconds.
     func run<B: Backend>(on backend: B) throws -> (outputs: [[Float]], milliseconds: Double)
+}
+
+extension BackendCheckCase {
+    /// Prepares the case, times one `enqueue` (see `BackendCheck.time`), then reads the outputs back.
+    public func run<B: Backend>(on backend: B) throws -> (outputs: [[Float]], milliseconds: Double) {
+        let prepared = try prepare(on: backend)
+        let milliseconds = try BackendCheck.time(backend, prepared.enqueue)
+        return (try prepared.outputs(), milliseconds)
+    }
+}
+
+/// A case whose data is on a backend: the op, ready to enqueue, and what one run costs.
+public struct PreparedCheckCase {
+    /// The case's `flop`.
+    public let flop: Double
+    /// The case's `bytes`.
+    public let bytes: Double
+    /// Enqueues the op once on the uploaded buffers (no reads, no wait). Ops that update state in place
+    /// (Adam, batch-norm running statistics, in-place ReLU) stay finite when enqueued many times; `run(on:)`
+    /// enqueues once, and that run's outputs are what the check compares.
+    public let enqueue: () throws -> Void
+    /// Reads back every output the op writes.
+    public let outputs: () throws -> [[Float]]
+
+    public init(flop: Double, bytes: Double, enqueue: @escaping () throws -> Void,
+                outputs: @escaping () throws -> [[Float]]) {
+        self.flop = flop; self.bytes = bytes; self.enqueue = enqueue; self.outputs = outputs
+    }
+
+    /// `testCase`'s costs with these closures.
+    public init(for testCase: some BackendCheckCase, enqueue: @escaping () throws -> Void,
+                outputs: @escaping () throws -> [[Float]]) {
+        self.init(flop: testCase.flop, bytes: testCase.bytes, enqueue: enqueue, outputs: outputs)
+    }
 }
 
 /// Tolerances of the check, by what the op computes (float32 against the `Double`-accumulating reference).
@@ -32,109 +74,128 @@ struct CheckData {
     }
 }
 
+/// Bytes of `elements` floats.
+private func floatBytes(_ elements: Int) -> Double { Double(elements * MemoryLayout<Float>.size) }
+
+/// Reads `buffers` (each with its element count) back from `backend`.
+private func reader<B: Backend>(_ backend: B, _ buffers: [(B.Buffer, Int)]) -> () throws -> [[Float]] {
+    { try buffers.map { try backend.read($0.0, offset: 0, count: $0.1) } }
+}
+
 private func convShapeText(_ s: Conv2DShape) -> String {
     "\(s.input) → \(s.output) k\(s.kernelH)×\(s.kernelW) \(s.paddingText)"
 }
 
 public struct Conv2DForwardCase: BackendCheckCase {
     public let shape: String, op: String, tolerance = CheckTolerance.sum
-    let conv: Conv2DShape, relu: Bool, x: [Float], w: [Float], b: [Float]
+    let conv: Conv2DShape, relu: Bool, seed: UInt64
     public init(_ conv: Conv2DShape, relu: Bool, seed: UInt64) {
-        var d = CheckData(seed: seed)
-        let scale = 1 / Float(conv.input.c * conv.kernelH * conv.kernelW).squareRoot()
-        self.conv = conv; self.relu = relu
-        x = d.uniform(conv.input.count); w = d.uniform(conv.weightCount, -scale, scale); b = d.uniform(conv.outChannels)
+        self.conv = conv; self.relu = relu; self.seed = seed
         op = relu ? "conv2d forward + ReLU" : "conv2d forward"
         shape = convShapeText(conv)
     }
-    public func run<B: Backend>(on be: B) throws -> (outputs: [[Float]], milliseconds: Double) {
-        let (xb, wb, bb) = (try be.makeBuffer(x, label: "x"), try be.makeBuffer(w, label: "w"), try be.makeBuffer(b, label: "b"))
+    public var flop: Double { 2 * Double(conv.macs) }
+    public var bytes: Double { floatBytes(conv.input.count + conv.output.count) }
+    public func prepare<B: Backend>(on be: B) throws -> PreparedCheckCase {
+        var d = CheckData(seed: seed)
+        let scale = 1 / Float(conv.input.c * conv.kernelH * conv.kernelW).squareRoot()
+        let xb = try be.makeBuffer(d.uniform(conv.input.count), label: "x")
+        let wb = try be.makeBuffer(d.uniform(conv.weightCount, -scale, scale), label: "w")
+        let bb = try be.makeBuffer(d.uniform(conv.outChannels), label: "b")
         let y = try be.makeBuffer(count: conv.output.count, label: "y")
-        let ms = try BackendCheck.time(be) {
+        let (conv, relu) = (self.conv, self.relu)
+        return PreparedCheckCase(for: self, enqueue: {
             try be.conv2dForward(input: xb, weight: wb, bias: bb, output: y, shape: conv, relu: relu)
-        }
-        return ([try be.read(y, offset: 0, count: conv.output.count)], ms)
+        }, outputs: reader(be, [(y, conv.output.count)]))
     }
 }
 
 public struct Conv2DBackwardDataCase: BackendCheckCase {
     public let shape: String, op = "conv2d backward data", tolerance = CheckTolerance.sum
-    let conv: Conv2DShape, gy: [Float], w: [Float]
+    let conv: Conv2DShape, seed: UInt64
     public init(_ conv: Conv2DShape, seed: UInt64) {
-        var d = CheckData(seed: seed)
-        self.conv = conv
-        gy = d.uniform(conv.output.count); w = d.uniform(conv.weightCount)
+        self.conv = conv; self.seed = seed
         shape = convShapeText(conv)
     }
-    public func run<B: Backend>(on be: B) throws -> (outputs: [[Float]], milliseconds: Double) {
-        let (gyb, wb) = (try be.makeBuffer(gy, label: "gradOutput"), try be.makeBuffer(w, label: "w"))
+    public var flop: Double { 2 * Double(conv.macs) }
+    public var bytes: Double { floatBytes(conv.input.count + conv.output.count) }
+    public func prepare<B: Backend>(on be: B) throws -> PreparedCheckCase {
+        var d = CheckData(seed: seed)
+        let gyb = try be.makeBuffer(d.uniform(conv.output.count), label: "gradOutput")
+        let wb = try be.makeBuffer(d.uniform(conv.weightCount), label: "w")
         let gx = try be.makeBuffer(count: conv.input.count, label: "gradInput")
-        let ms = try BackendCheck.time(be) {
+        let conv = self.conv
+        return PreparedCheckCase(for: self, enqueue: {
             try be.conv2dBackwardData(gradOutput: gyb, weight: wb, gradInput: gx, shape: conv)
-        }
-        return ([try be.read(gx, offset: 0, count: conv.input.count)], ms)
+        }, outputs: reader(be, [(gx, conv.input.count)]))
     }
 }
 
 public struct Conv2DBackwardWeightsCase: BackendCheckCase {
     public let shape: String, op = "conv2d backward weights", tolerance = CheckTolerance.sum
-    let conv: Conv2DShape, x: [Float], gy: [Float]
+    let conv: Conv2DShape, seed: UInt64
     public init(_ conv: Conv2DShape, seed: UInt64) {
-        var d = CheckData(seed: seed)
-        self.conv = conv
-        x = d.uniform(conv.input.count); gy = d.uniform(conv.output.count)
+        self.conv = conv; self.seed = seed
         shape = convShapeText(conv)
     }
-    public func run<B: Backend>(on be: B) throws -> (outputs: [[Float]], milliseconds: Double) {
-        let (xb, gyb) = (try be.makeBuffer(x, label: "x"), try be.makeBuffer(gy, label: "gradOutput"))
+    public var flop: Double { 2 * Double(conv.macs) }
+    public var bytes: Double { floatBytes(conv.input.count + conv.output.count) }
+    public func prepare<B: Backend>(on be: B) throws -> PreparedCheckCase {
+        var d = CheckData(seed: seed)
+        let xb = try be.makeBuffer(d.uniform(conv.input.count), label: "x")
+        let gyb = try be.makeBuffer(d.uniform(conv.output.count), label: "gradOutput")
         let gw = try be.makeBuffer(count: conv.weightCount, label: "gradWeight")
         let gb = try be.makeBuffer(count: conv.outChannels, label: "gradBias")
-        let ms = try BackendCheck.time(be) {
+        let conv = self.conv
+        return PreparedCheckCase(for: self, enqueue: {
             try be.conv2dBackwardWeights(input: xb, gradOutput: gyb, gradWeight: gw, gradBias: gb, shape: conv)
-        }
-        return ([try be.read(gw, offset: 0, count: conv.weightCount),
-                 try be.read(gb, offset: 0, count: conv.outChannels)], ms)
+        }, outputs: reader(be, [(gw, conv.weightCount), (gb, conv.outChannels)]))
     }
 }
 
 public struct ReluBackwardCase: BackendCheckCase {
     public let shape: String, op = "relu backward", tolerance = CheckTolerance.exact
-    let output: [Float], gradient: [Float]
+    let count: Int, seed: UInt64
     public init(count: Int, seed: UInt64) {
-        var d = CheckData(seed: seed)
-        output = d.uniform(count).map { max($0, 0) }; gradient = d.uniform(count)
+        self.count = count; self.seed = seed
         shape = "\(count)"
     }
-    public func run<B: Backend>(on be: B) throws -> (outputs: [[Float]], milliseconds: Double) {
-        let (ob, gb) = (try be.makeBuffer(output, label: "output"), try be.makeBuffer(gradient, label: "gradient"))
-        let ms = try BackendCheck.time(be) { try be.reluBackward(output: ob, gradient: gb, count: output.count) }
-        return ([try be.read(gb, offset: 0, count: output.count)], ms)
+    public var flop: Double { Double(count) }
+    public var bytes: Double { floatBytes(3 * count) }
+    public func prepare<B: Backend>(on be: B) throws -> PreparedCheckCase {
+        var d = CheckData(seed: seed)
+        let ob = try be.makeBuffer(d.uniform(count).map { max($0, 0) }, label: "output")
+        let gb = try be.makeBuffer(d.uniform(count), label: "gradient")
+        let count = self.count
+        return PreparedCheckCase(for: self, enqueue: { try be.reluBackward(output: ob, gradient: gb, count: count) },
+                                 outputs: reader(be, [(gb, count)]))
     }
 }
 
 public struct MaxPoolCase: BackendCheckCase {
     public let shape: String, op: String, tolerance = CheckTolerance.exact
-    let pool: PoolShape, backward: Bool, x: [Float], gy: [Float]
+    let pool: PoolShape, backward: Bool, seed: UInt64
     public init(_ pool: PoolShape, backward: Bool, seed: UInt64) {
-        var d = CheckData(seed: seed)
-        self.pool = pool; self.backward = backward
-        x = d.uniform(pool.input.count); gy = d.uniform(pool.output.count)
+        self.pool = pool; self.backward = backward; self.seed = seed
         op = backward ? "maxpool backward" : "maxpool forward"
         shape = poolShapeText(pool)
     }
-    public func run<B: Backend>(on be: B) throws -> (outputs: [[Float]], milliseconds: Double) {
-        let xb = try be.makeBuffer(x, label: "x")
+    public var flop: Double { backward ? 0 : Double((pool.sizeH * pool.sizeW - 1) * pool.output.count) }
+    public var bytes: Double { floatBytes((backward ? 2 : 1) * pool.input.count + pool.output.count) }
+    public func prepare<B: Backend>(on be: B) throws -> PreparedCheckCase {
+        var d = CheckData(seed: seed)
+        let pool = self.pool
+        let xb = try be.makeBuffer(d.uniform(pool.input.count), label: "x")
         if !backward {
             let y = try be.makeBuffer(count: pool.output.count, label: "y")
-            let ms = try BackendCheck.time(be) { try be.maxPoolForward(input: xb, output: y, shape: pool) }
-            return ([try be.read(y, offset: 0, count: pool.output.count)], ms)
+            return PreparedCheckCase(for: self, enqueue: { try be.maxPoolForward(input: xb, output: y, shape: pool) },
+                                     outputs: reader(be, [(y, pool.output.count)]))
         }
-        let gyb = try be.makeBuffer(gy, label: "gradOutput")
+        let gyb = try be.makeBuffer(d.uniform(pool.output.count), label: "gradOutput")
         let gx = try be.makeBuffer(count: pool.input.count, label: "gradInput")
-        let ms = try BackendCheck.time(be) {
+        return PreparedCheckCase(for: self, enqueue: {
             try be.maxPoolBackward(input: xb, gradOutput: gyb, gradInput: gx, shape: pool)
-        }
-        return ([try be.read(gx, offset: 0, count: pool.input.count)], ms)
+        }, outputs: reader(be, [(gx, pool.input.count)]))
     }
 }
 
@@ -147,111 +208,127 @@ private func poolShapeText(_ p: PoolShape) -> String {
 
 public struct AvgPoolCase: BackendCheckCase {
     public let shape: String, op: String, tolerance: Double
-    let pool: PoolShape, backward: Bool, x: [Float], gy: [Float]
+    let pool: PoolShape, backward: Bool, seed: UInt64
     public init(_ pool: PoolShape, backward: Bool, seed: UInt64) {
-        var d = CheckData(seed: seed)
-        self.pool = pool; self.backward = backward
-        x = d.uniform(pool.input.count); gy = d.uniform(pool.output.count)
+        self.pool = pool; self.backward = backward; self.seed = seed
         op = backward ? "avgpool backward" : "avgpool forward"
         // Forward sums a window (a whole plane for global pooling); backward adds a few gradients per input.
         tolerance = backward ? CheckTolerance.elementwise : CheckTolerance.sum
         shape = poolShapeText(pool)
     }
-    public func run<B: Backend>(on be: B) throws -> (outputs: [[Float]], milliseconds: Double) {
+    public var flop: Double { Double(backward ? pool.input.count : pool.sizeH * pool.sizeW * pool.output.count) }
+    public var bytes: Double { floatBytes(pool.input.count + pool.output.count) }
+    public func prepare<B: Backend>(on be: B) throws -> PreparedCheckCase {
+        var d = CheckData(seed: seed)
+        let pool = self.pool
+        let x = d.uniform(pool.input.count)
         if !backward {
             let xb = try be.makeBuffer(x, label: "x"), y = try be.makeBuffer(count: pool.output.count, label: "y")
-            let ms = try BackendCheck.time(be) { try be.avgPoolForward(input: xb, output: y, shape: pool) }
-            return ([try be.read(y, offset: 0, count: pool.output.count)], ms)
+            return PreparedCheckCase(for: self, enqueue: { try be.avgPoolForward(input: xb, output: y, shape: pool) },
+                                     outputs: reader(be, [(y, pool.output.count)]))
         }
-        let gyb = try be.makeBuffer(gy, label: "gradOutput")
+        let gyb = try be.makeBuffer(d.uniform(pool.output.count), label: "gradOutput")
         let gx = try be.makeBuffer(count: pool.input.count, label: "gradInput")
-        let ms = try BackendCheck.time(be) { try be.avgPoolBackward(gradOutput: gyb, gradInput: gx, shape: pool) }
-        return ([try be.read(gx, offset: 0, count: pool.input.count)], ms)
+        return PreparedCheckCase(for: self, enqueue: {
+            try be.avgPoolBackward(gradOutput: gyb, gradInput: gx, shape: pool)
+        }, outputs: reader(be, [(gx, pool.input.count)]))
     }
 }
 
 public struct ReluForwardCase: BackendCheckCase {
     public let shape: String, op: String, tolerance = CheckTolerance.exact
-    let x: [Float], inPlace: Bool
+    let count: Int, inPlace: Bool, seed: UInt64
     public init(count: Int, inPlace: Bool, seed: UInt64) {
-        var d = CheckData(seed: seed)
-        x = d.uniform(count); self.inPlace = inPlace
+        self.count = count; self.inPlace = inPlace; self.seed = seed
         op = inPlace ? "relu forward (in place)" : "relu forward"
         shape = "\(count)"
     }
-    public func run<B: Backend>(on be: B) throws -> (outputs: [[Float]], milliseconds: Double) {
-        let xb = try be.makeBuffer(x, label: "x")
-        let y = inPlace ? xb : try be.makeBuffer(count: x.count, label: "y")
-        let ms = try BackendCheck.time(be) { try be.reluForward(input: xb, output: y, count: x.count) }
-        return ([try be.read(y, offset: 0, count: x.count)], ms)
+    public var flop: Double { Double(count) }
+    public var bytes: Double { floatBytes(2 * count) }
+    public func prepare<B: Backend>(on be: B) throws -> PreparedCheckCase {
+        var d = CheckData(seed: seed)
+        let count = self.count
+        let xb = try be.makeBuffer(d.uniform(count), label: "x")
+        let y = inPlace ? xb : try be.makeBuffer(count: count, label: "y")
+        return PreparedCheckCase(for: self, enqueue: { try be.reluForward(input: xb, output: y, count: count) },
+                                 outputs: reader(be, [(y, count)]))
     }
 }
 
 public struct DropoutCase: BackendCheckCase {
     public let shape: String, op: String, tolerance = CheckTolerance.exact
-    let x: [Float], rate: Float, key: DropoutKey, backward: Bool
+    let count: Int, rate: Float, key: DropoutKey, backward: Bool, seed: UInt64
     public init(count: Int, rate: Float, key: DropoutKey, backward: Bool, seed: UInt64) {
-        var d = CheckData(seed: seed)
-        x = d.uniform(count); self.rate = rate; self.key = key; self.backward = backward
+        self.count = count; self.rate = rate; self.key = key; self.backward = backward; self.seed = seed
         op = backward ? "dropout backward" : "dropout forward"
         shape = "\(count) at rate \(rate)"
     }
-    public func run<B: Backend>(on be: B) throws -> (outputs: [[Float]], milliseconds: Double) {
-        let xb = try be.makeBuffer(x, label: backward ? "gradOutput" : "x")
-        let y = try be.makeBuffer(count: x.count, label: backward ? "gradInput" : "y")
-        let ms = try BackendCheck.time(be) {
+    public var flop: Double { Double(count) }
+    public var bytes: Double { floatBytes(2 * count) }
+    public func prepare<B: Backend>(on be: B) throws -> PreparedCheckCase {
+        var d = CheckData(seed: seed)
+        let (count, rate, key, backward) = (self.count, self.rate, self.key, self.backward)
+        let xb = try be.makeBuffer(d.uniform(count), label: backward ? "gradOutput" : "x")
+        let y = try be.makeBuffer(count: count, label: backward ? "gradInput" : "y")
+        return PreparedCheckCase(for: self, enqueue: {
             if backward {
-                try be.dropoutBackward(gradOutput: xb, gradInput: y, count: x.count, rate: rate, key: key)
+                try be.dropoutBackward(gradOutput: xb, gradInput: y, count: count, rate: rate, key: key)
             } else {
-                try be.dropoutForward(input: xb, output: y, count: x.count, rate: rate, key: key)
+                try be.dropoutForward(input: xb, output: y, count: count, rate: rate, key: key)
             }
-        }
-        return ([try be.read(y, offset: 0, count: x.count)], ms)
+        }, outputs: reader(be, [(y, count)]))
     }
 }
 
 public struct BatchNormForwardCase: BackendCheckCase {
     public let shape: String, op: String, tolerance: Double
-    let s: Shape4, config: BatchNormConfig, training: Bool
-    let x: [Float], gamma: [Float], beta: [Float], runningMean: [Float], runningVariance: [Float]
+    /// Training (batch statistics, running statistics updated) or inference (running statistics).
+    public let training: Bool
+    let s: Shape4, config: BatchNormConfig, seed: UInt64
     public init(_ s: Shape4, config: BatchNormConfig, training: Bool, seed: UInt64) {
-        var d = CheckData(seed: seed)
-        self.s = s; self.config = config; self.training = training
-        x = d.uniform(s.count, -2, 3); gamma = d.uniform(s.c, 0.5, 1.5); beta = d.uniform(s.c)
-        runningMean = d.uniform(s.c); runningVariance = d.uniform(s.c, 0.5, 2)
+        self.s = s; self.config = config; self.training = training; self.seed = seed
         op = training ? "batchnorm training forward" + (config.unbiasedRunningVariance ? " (PyTorch var)" : "")
             : "batchnorm inference"
         tolerance = training ? CheckTolerance.sum : CheckTolerance.elementwise
         shape = "\(s)"
     }
-    public func run<B: Backend>(on be: B) throws -> (outputs: [[Float]], milliseconds: Double) {
-        let xb = try be.makeBuffer(x, label: "x"), y = try be.makeBuffer(count: s.count, label: "y")
-        let g = try be.makeBuffer(gamma, label: "gamma"), b = try be.makeBuffer(beta, label: "beta")
-        let rm = try be.makeBuffer(runningMean, label: "runningMean")
-        let rv = try be.makeBuffer(runningVariance, label: "runningVariance")
+    public var flop: Double { Double((training ? 8 : 2) * s.count) }
+    public var bytes: Double { floatBytes(2 * s.count) }
+    public func prepare<B: Backend>(on be: B) throws -> PreparedCheckCase {
+        var d = CheckData(seed: seed)
+        let (s, config) = (self.s, self.config)
+        let xb = try be.makeBuffer(d.uniform(s.count, -2, 3), label: "x"), y = try be.makeBuffer(count: s.count, label: "y")
+        let g = try be.makeBuffer(d.uniform(s.c, 0.5, 1.5), label: "gamma"), b = try be.makeBuffer(d.uniform(s.c), label: "beta")
+        let rm = try be.makeBuffer(d.uniform(s.c), label: "runningMean")
+        let rv = try be.makeBuffer(d.uniform(s.c, 0.5, 2), label: "runningVariance")
         if !training {
-            let ms = try BackendCheck.time(be) {
+            return PreparedCheckCase(for: self, enqueue: {
                 try be.batchNormInferenceForward(input: xb, output: y, gamma: g, beta: b, runningMean: rm,
                                                  runningVariance: rv, shape: s, config: config)
-            }
-            return ([try be.read(y, offset: 0, count: s.count)], ms)
+            }, outputs: reader(be, [(y, s.count)]))
         }
         let sm = try be.makeBuffer(count: s.c, label: "saveMean"), si = try be.makeBuffer(count: s.c, label: "saveInvStd")
-        let ms = try BackendCheck.time(be) {
+        return PreparedCheckCase(for: self, enqueue: {
             try be.batchNormTrainingForward(input: xb, output: y, gamma: g, beta: b, runningMean: rm,
-                                            runningVariance: rv, saveMean: sm, saveInvStd: si, shape: s, config: config)
-        }
-        return (try [(y, s.count), (sm, s.c), (si, s.c), (rm, s.c), (rv, s.c)].map { try be.read($0.0, offset: 0, count: $0.1) }, ms)
+                                            runningVariance: rv, saveMean: sm, saveInvStd: si, shape: s,
+                                            config: config)
+        }, outputs: reader(be, [(y, s.count), (sm, s.c), (si, s.c), (rm, s.c), (rv, s.c)]))
     }
 }
 
 public struct BatchNormBackwardCase: BackendCheckCase {
     public let shape: String, op = "batchnorm backward", tolerance = CheckTolerance.sum
-    let s: Shape4, x: [Float], gy: [Float], gamma: [Float], mean: [Float], invStd: [Float]
+    let s: Shape4, seed: UInt64
     public init(_ s: Shape4, seed: UInt64) {
+        self.s = s; self.seed = seed
+        shape = "\(s)"
+    }
+    public var flop: Double { 10 * Double(s.count) }
+    public var bytes: Double { floatBytes(3 * s.count) }
+    public func prepare<B: Backend>(on be: B) throws -> PreparedCheckCase {
         var d = CheckData(seed: seed)
-        self.s = s
-        x = d.uniform(s.count, -2, 3); gy = d.uniform(s.count); gamma = d.uniform(s.c, 0.5, 1.5)
+        let s = self.s
+        let x = d.uniform(s.count, -2, 3), gy = d.uniform(s.count), gamma = d.uniform(s.c, 0.5, 1.5)
         // The saved statistics of a training forward pass over x, computed here in Double.
         var means: [Float] = [], invStds: [Float] = []
         let hw = s.h * s.w, m = Double(s.n * hw)
@@ -262,135 +339,143 @@ public struct BatchNormBackwardCase: BackendCheckCase {
             let variance = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / m
             means.append(Float(mean)); invStds.append(Float(1 / (variance + 1e-3).squareRoot()))
         }
-        mean = means; invStd = invStds
-        shape = "\(s)"
-    }
-    public func run<B: Backend>(on be: B) throws -> (outputs: [[Float]], milliseconds: Double) {
         let xb = try be.makeBuffer(x, label: "x"), gyb = try be.makeBuffer(gy, label: "gradOutput")
         let g = try be.makeBuffer(gamma, label: "gamma")
-        let sm = try be.makeBuffer(mean, label: "saveMean"), si = try be.makeBuffer(invStd, label: "saveInvStd")
+        let sm = try be.makeBuffer(means, label: "saveMean"), si = try be.makeBuffer(invStds, label: "saveInvStd")
         let gx = try be.makeBuffer(count: s.count, label: "gradInput")
         let gg = try be.makeBuffer(count: s.c, label: "gradGamma"), gbt = try be.makeBuffer(count: s.c, label: "gradBeta")
-        let ms = try BackendCheck.time(be) {
+        return PreparedCheckCase(for: self, enqueue: {
             try be.batchNormBackward(input: xb, gradOutput: gyb, gamma: g, saveMean: sm, saveInvStd: si,
                                      gradInput: gx, gradGamma: gg, gradBeta: gbt, shape: s)
-        }
-        return (try [(gx, s.count), (gg, s.c), (gbt, s.c)].map { try be.read($0.0, offset: 0, count: $0.1) }, ms)
+        }, outputs: reader(be, [(gx, s.count), (gg, s.c), (gbt, s.c)]))
     }
 }
 
 public struct DenseCase: BackendCheckCase {
     public let shape: String, op: String, tolerance = CheckTolerance.sum
-    let batch: Int, inFeatures: Int, outFeatures: Int, backward: Bool, withGradInput: Bool
-    let x: [Float], w: [Float], b: [Float], gy: [Float]
+    let batch: Int, inFeatures: Int, outFeatures: Int, backward: Bool, withGradInput: Bool, seed: UInt64
     public init(batch: Int, inFeatures: Int, outFeatures: Int, backward: Bool, withGradInput: Bool = true, seed: UInt64) {
-        var d = CheckData(seed: seed)
         self.batch = batch; self.inFeatures = inFeatures; self.outFeatures = outFeatures
-        self.backward = backward; self.withGradInput = withGradInput
-        let scale = 1 / Float(inFeatures).squareRoot()
-        x = d.uniform(batch * inFeatures); w = d.uniform(outFeatures * inFeatures, -scale, scale)
-        b = d.uniform(outFeatures); gy = d.uniform(batch * outFeatures)
+        self.backward = backward; self.withGradInput = withGradInput; self.seed = seed
         op = backward ? (withGradInput ? "dense backward" : "dense backward (no gradInput)") : "dense forward"
         shape = "\(batch)×\(inFeatures) → \(batch)×\(outFeatures)"
     }
-    public func run<B: Backend>(on be: B) throws -> (outputs: [[Float]], milliseconds: Double) {
-        let xb = try be.makeBuffer(x, label: "x"), wb = try be.makeBuffer(w, label: "w")
+    public var flop: Double { Double((backward ? (withGradInput ? 4 : 2) : 2) * batch * inFeatures * outFeatures) }
+    public var bytes: Double { floatBytes(backward
+        ? batch * inFeatures * (withGradInput ? 2 : 1) + 2 * outFeatures * inFeatures + batch * outFeatures
+        : batch * inFeatures + outFeatures * inFeatures + batch * outFeatures) }
+    public func prepare<B: Backend>(on be: B) throws -> PreparedCheckCase {
+        var d = CheckData(seed: seed)
+        let (batch, inFeatures, outFeatures) = (self.batch, self.inFeatures, self.outFeatures)
+        let scale = 1 / Float(inFeatures).squareRoot()
+        let xb = try be.makeBuffer(d.uniform(batch * inFeatures), label: "x")
+        let wb = try be.makeBuffer(d.uniform(outFeatures * inFeatures, -scale, scale), label: "w")
+        let b = d.uniform(outFeatures), gy = d.uniform(batch * outFeatures)
         if !backward {
             let bb = try be.makeBuffer(b, label: "b"), y = try be.makeBuffer(count: batch * outFeatures, label: "y")
-            let ms = try BackendCheck.time(be) {
+            return PreparedCheckCase(for: self, enqueue: {
                 try be.denseForward(input: xb, weight: wb, bias: bb, output: y, batch: batch,
                                     inFeatures: inFeatures, outFeatures: outFeatures)
-            }
-            return ([try be.read(y, offset: 0, count: batch * outFeatures)], ms)
+            }, outputs: reader(be, [(y, batch * outFeatures)]))
         }
         let gyb = try be.makeBuffer(gy, label: "gradOutput")
         let gx = withGradInput ? try be.makeBuffer(count: batch * inFeatures, label: "gradInput") : nil
         let gw = try be.makeBuffer(count: outFeatures * inFeatures, label: "gradWeight")
         let gb = try be.makeBuffer(count: outFeatures, label: "gradBias")
-        let ms = try BackendCheck.time(be) {
-            try be.denseBackward(input: xb, weight: wb, gradOutput: gyb, gradInput: gx, gradWeight: gw, gradBias: gb,
-                                 batch: batch, inFeatures: inFeatures, outFeatures: outFeatures)
-        }
-        var outputs = [try be.read(gw, offset: 0, count: outFeatures * inFeatures), try be.read(gb, offset: 0, count: outFeatures)]
-        if let gx { outputs.append(try be.read(gx, offset: 0, count: batch * inFeatures)) }
-        return (outputs, ms)
+        var outputs = [(gw, outFeatures * inFeatures), (gb, outFeatures)]
+        if let gx { outputs.append((gx, batch * inFeatures)) }
+        return PreparedCheckCase(for: self, enqueue: {
+            try be.denseBackward(input: xb, weight: wb, gradOutput: gyb, gradInput: gx, gradWeight: gw,
+                                 gradBias: gb, batch: batch, inFeatures: inFeatures,
+                                 outFeatures: outFeatures)
+        }, outputs: reader(be, outputs))
     }
 }
 
 public struct LossCase: BackendCheckCase {
     public let shape: String, op: String, tolerance = CheckTolerance.elementwise
-    /// classes == 1: sigmoid + BCE; otherwise softmax + CE.
-    let batch: Int, classes: Int, resultOffset: Int, logits: [Float], labels: [Float]
+    /// 1: sigmoid + BCE; otherwise softmax + CE over this many classes.
+    public let classes: Int
+    let batch: Int, resultOffset: Int, seed: UInt64
     public init(batch: Int, classes: Int, resultOffset: Int, seed: UInt64) {
-        var d = CheckData(seed: seed)
-        self.batch = batch; self.classes = classes; self.resultOffset = resultOffset
-        // Include large logits: the loss must stay finite and accurate where exp overflows.
-        logits = d.uniform(batch * classes, -8, 8).enumerated().map { $0.offset % 7 == 3 ? $0.element * 20 : $0.element }
-        labels = (0..<batch).map { _ in Float(d.rng.next(below: max(classes, 2))) }
+        self.batch = batch; self.classes = classes; self.resultOffset = resultOffset; self.seed = seed
         op = classes == 1 ? "sigmoid + BCE" : "softmax + CE"
         shape = classes == 1 ? "\(batch) (results at +\(resultOffset))" : "\(batch)×\(classes) (results at +\(resultOffset))"
     }
-    public func run<B: Backend>(on be: B) throws -> (outputs: [[Float]], milliseconds: Double) {
+    public var flop: Double { 0 }
+    public var bytes: Double { floatBytes((3 * classes + 2) * batch) }
+    public func prepare<B: Backend>(on be: B) throws -> PreparedCheckCase {
+        var d = CheckData(seed: seed)
+        let (batch, classes, resultOffset) = (self.batch, self.classes, self.resultOffset)
+        // Include large logits: the loss must stay finite and accurate where exp overflows.
+        let logits = d.uniform(batch * classes, -8, 8).enumerated().map { $0.offset % 7 == 3 ? $0.element * 20 : $0.element }
+        let labels = (0..<batch).map { _ in Float(d.rng.next(below: max(classes, 2))) }
         let z = try be.makeBuffer(logits, label: "logits"), y = try be.makeBuffer(labels, label: "labels")
         let g = try be.makeBuffer(count: batch * classes, label: "gradLogits")
-        let losses = try be.makeBuffer([Float](repeating: -7, count: resultOffset + batch + 2), label: "losses")
-        let probabilities = try be.makeBuffer([Float](repeating: -7, count: (resultOffset + batch + 2) * classes),
-                                              label: "probabilities")
-        let ms = try BackendCheck.time(be) {
+        let rows = resultOffset + batch + 2
+        let losses = try be.makeBuffer([Float](repeating: -7, count: rows), label: "losses")
+        let probabilities = try be.makeBuffer([Float](repeating: -7, count: rows * classes), label: "probabilities")
+        return PreparedCheckCase(for: self, enqueue: {
             if classes == 1 {
-                try be.sigmoidBinaryCrossEntropy(logits: z, labels: y, batch: batch, gradLogits: g, losses: losses,
-                                                 probabilities: probabilities, resultOffset: resultOffset)
+                try be.sigmoidBinaryCrossEntropy(logits: z, labels: y, batch: batch, gradLogits: g,
+                                                 losses: losses, probabilities: probabilities,
+                                                 resultOffset: resultOffset)
             } else {
-                try be.softmaxCrossEntropy(logits: z, labels: y, batch: batch, classes: classes, gradLogits: g,
-                                           losses: losses, probabilities: probabilities, resultOffset: resultOffset)
+                try be.softmaxCrossEntropy(logits: z, labels: y, batch: batch, classes: classes,
+                                           gradLogits: g, losses: losses, probabilities: probabilities,
+                                           resultOffset: resultOffset)
             }
-        }
-        return ([try be.read(g, offset: 0, count: batch * classes),
-                 try be.read(losses, offset: 0, count: resultOffset + batch + 2),
-                 try be.read(probabilities, offset: 0, count: (resultOffset + batch + 2) * classes)], ms)
+        }, outputs: reader(be, [(g, batch * classes), (losses, rows), (probabilities, rows * classes)]))
     }
 }
 
 public struct AdamCase: BackendCheckCase {
     public let shape: String, op: String, tolerance = CheckTolerance.elementwise
-    let count: Int, step: Int, config: AdamConfig, w: [Float], g: [Float], m: [Float], v: [Float]
+    let count: Int, step: Int, config: AdamConfig, seed: UInt64
     public init(count: Int, step: Int, placement: AdamEpsilonPlacement, seed: UInt64) {
-        var d = CheckData(seed: seed)
-        self.count = count; self.step = step
+        self.count = count; self.step = step; self.seed = seed
         config = AdamConfig(placement: placement)
-        w = d.uniform(count); g = d.uniform(count, -0.1, 0.1)
-        m = step == 1 ? [Float](repeating: 0, count: count) : d.uniform(count, -0.01, 0.01)
-        v = step == 1 ? [Float](repeating: 0, count: count) : d.uniform(count, 0, 1e-3)
         op = "adam (\(placement.rawValue) ε)"
         shape = "\(count) at step \(step)"
     }
-    public func run<B: Backend>(on be: B) throws -> (outputs: [[Float]], milliseconds: Double) {
-        let wb = try be.makeBuffer(w, label: "parameter"), gb = try be.makeBuffer(g, label: "gradient")
-        let mb = try be.makeBuffer(m, label: "m"), vb = try be.makeBuffer(v, label: "v")
-        let ms = try BackendCheck.time(be) {
-            try be.adamStep(parameter: wb, gradient: gb, m: mb, v: vb, count: count, step: step, config: config)
-        }
-        return (try [wb, mb, vb].map { try be.read($0, offset: 0, count: count) }, ms)
+    public var flop: Double { 12 * Double(count) }
+    public var bytes: Double { floatBytes(7 * count) }
+    public func prepare<B: Backend>(on be: B) throws -> PreparedCheckCase {
+        var d = CheckData(seed: seed)
+        let (count, step, config) = (self.count, self.step, self.config)
+        let wb = try be.makeBuffer(d.uniform(count), label: "parameter")
+        let gb = try be.makeBuffer(d.uniform(count, -0.1, 0.1), label: "gradient")
+        let mb = try be.makeBuffer(step == 1 ? [Float](repeating: 0, count: count) : d.uniform(count, -0.01, 0.01), label: "m")
+        let vb = try be.makeBuffer(step == 1 ? [Float](repeating: 0, count: count) : d.uniform(count, 0, 1e-3), label: "v")
+        // Repeated runs repeat the same step on the updated state: m and v stay bounded by the gradient's.
+        return PreparedCheckCase(for: self, enqueue: {
+            try be.adamStep(parameter: wb, gradient: gb, m: mb, v: vb, count: count, step: step,
+                            config: config)
+        }, outputs: reader(be, [(wb, count), (mb, count), (vb, count)]))
     }
 }
 
 public struct GatherRowsCase: BackendCheckCase {
     public let shape: String, op = "gather rows", tolerance = CheckTolerance.exact
-    let rowLength: Int, rows: Int, indexOffset: Int, source: [Float], indices: [Int32]
+    let sourceRows: Int, rowLength: Int, rows: Int, indexOffset: Int, seed: UInt64
     public init(sourceRows: Int, rowLength: Int, rows: Int, indexOffset: Int, seed: UInt64) {
-        var d = CheckData(seed: seed)
-        self.rowLength = rowLength; self.rows = rows; self.indexOffset = indexOffset
-        source = d.uniform(sourceRows * rowLength)
-        indices = (0..<(indexOffset + rows)).map { _ in Int32(d.rng.next(below: sourceRows)) }
+        self.sourceRows = sourceRows; self.rowLength = rowLength; self.rows = rows; self.indexOffset = indexOffset
+        self.seed = seed
         shape = "\(rows) of \(sourceRows) rows × \(rowLength)"
     }
-    public func run<B: Backend>(on be: B) throws -> (outputs: [[Float]], milliseconds: Double) {
-        let src = try be.makeBuffer(source, label: "dataset"), idx = try be.makeIndexBuffer(indices, label: "indices")
+    public var flop: Double { 0 }
+    public var bytes: Double { floatBytes(2 * rows * rowLength) }
+    public func prepare<B: Backend>(on be: B) throws -> PreparedCheckCase {
+        var d = CheckData(seed: seed)
+        let (rowLength, rows, indexOffset, sourceRows) = (self.rowLength, self.rows, self.indexOffset, self.sourceRows)
+        let src = try be.makeBuffer(d.uniform(sourceRows * rowLength), label: "dataset")
+        let idx = try be.makeIndexBuffer((0..<(indexOffset + rows)).map { _ in Int32(d.rng.next(below: sourceRows)) },
+                                         label: "indices")
         let dst = try be.makeBuffer(count: rows * rowLength, label: "batch")
-        let ms = try BackendCheck.time(be) {
-            try be.gatherRows(source: src, rowLength: rowLength, indices: idx, indexOffset: indexOffset, rows: rows, into: dst)
-        }
-        return ([try be.read(dst, offset: 0, count: rows * rowLength)], ms)
+        return PreparedCheckCase(for: self, enqueue: {
+            try be.gatherRows(source: src, rowLength: rowLength, indices: idx, indexOffset: indexOffset,
+                              rows: rows, into: dst)
+        }, outputs: reader(be, [(dst, rows * rowLength)]))
     }
 }
 
