@@ -156,6 +156,23 @@ class GcnnNet(nn.Module):
     """A gcnn network from a resolved spec; see the module docstring. `plan` lists one step per spec layer
     (and implied flattens), each (kind, spec index, layer dict, input shape without the batch)."""
 
+    def _add(self, name, module):
+        """Registers `module` under a possibly dotted name (`layer1.conv` is `self.layer1.conv`), so the
+        state_dict keys are gcnn's tensor names."""
+        *path, last = name.split(".")
+        parent = self
+        for part in path:
+            if part not in parent._modules:
+                parent.add_module(part, nn.Module())
+            parent = parent._modules[part]
+        parent.add_module(last, module)
+
+    def _get(self, name):
+        module = self
+        for part in name.split("."):
+            module = module._modules[part]
+        return module
+
     def __init__(self, spec, classes):
         super().__init__()
         self.spec, self.classes = spec, classes
@@ -172,13 +189,13 @@ class GcnnNet(nn.Module):
             c = shape[0]
             if kind == "conv2d":
                 k = pair(layer["kernel"], "kernel")
-                self.add_module(layer["name"], nn.Conv2d(c, layer["filters"], k, bias=True))
+                self._add(layer["name"], nn.Conv2d(c, layer["filters"], k, bias=True))
                 h, w = shape[1:] if layer["padding"] == "same" else (shape[1] - k[0] + 1, shape[2] - k[1] + 1)
                 shape = (layer["filters"], h, w)
             elif kind == "batchnorm":
                 bn = (nn.BatchNorm2d if len(shape) == 3 else nn.BatchNorm1d)(
                     c, eps=layer["epsilon"], momentum=keras_momentum(layer["momentum"]))
-                self.add_module(layer["name"], bn)
+                self._add(layer["name"], bn)
             elif kind in ("maxpool", "avgpool"):
                 (sh, sw), (th, tw) = pair(layer["size"], "size"), pair(layer["stride"], "stride")
                 shape = (c, (shape[1] - sh) // th + 1, (shape[2] - sw) // tw + 1)
@@ -188,7 +205,7 @@ class GcnnNet(nn.Module):
                 shape = (math.prod(shape),)
             elif kind == "dense":
                 units = classes if index == len(spec["layers"]) - 1 else layer["units"]
-                self.add_module(layer["name"], nn.Linear(c, units))
+                self._add(layer["name"], nn.Linear(c, units))
                 shape = (units,)
             if any(s < 1 for s in shape):
                 raise ValueError(f"layers[{index}] ({kind}) leaves an empty tensor {list(shape)}")
@@ -213,7 +230,7 @@ class GcnnNet(nn.Module):
             if trace is not None and kind in ("maxpool", "globalmaxpool", "batchnorm"):
                 trace(kind, index, layer, x)
             if kind == "conv2d":
-                conv = getattr(self, layer["name"])
+                conv = self._get(layer["name"])
                 if layer["padding"] == "same":
                     left, right, top, bottom = same_padding(conv.kernel_size)
                     if left == right and top == bottom:
@@ -225,7 +242,7 @@ class GcnnNet(nn.Module):
                 if layer.get("activation") == "relu":
                     x = relu(x)
             elif kind == "batchnorm":
-                x = getattr(self, layer["name"])(x)
+                x = self._get(layer["name"])(x)
             elif kind == "relu":
                 x = relu(x)
             elif kind == "maxpool":
@@ -247,7 +264,7 @@ class GcnnNet(nn.Module):
             elif kind == "flatten":
                 x = torch.flatten(x, 1)
             elif kind == "dense":
-                x = getattr(self, layer["name"])(x)
+                x = self._get(layer["name"])(x)
                 if layer.get("activation") == "relu":
                     x = relu(x)
         return x
