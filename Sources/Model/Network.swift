@@ -106,7 +106,7 @@ public final class Network<B: Backend> {
             case .batchnorm(let s):
                 layers.append(try BatchNormLayer(backend: backend, resolved: layer, spec: s,
                                                  unbiasedRunningVariance: config.unbiasedRunningVariance, maxBatch: n,
-                                                 parameters: parameters, adam: adamState, needsInputGradient: needsGrad))
+                                                 parameters: parameters, adam: adamState))
             case .relu:
                 layers.append(try ReLULayer(backend: backend, resolved: layer, maxBatch: n))
             case .maxpool(let w):

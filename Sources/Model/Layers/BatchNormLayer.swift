@@ -9,7 +9,7 @@ final class BatchNormLayer<B: Backend>: Layer<B> {
     private(set) var batchesTracked: Int
 
     init(backend: B, resolved: ResolvedLayer, spec: BatchNormLayerSpec, unbiasedRunningVariance: Bool, maxBatch: Int,
-         parameters: ParameterSet, adam: AdamState?, needsInputGradient: Bool) throws {
+         parameters: ParameterSet, adam: AdamState?) throws {
         self.spec = spec
         config = BatchNormConfig(momentum: spec.momentum, epsilon: spec.epsilon,
                                  unbiasedRunningVariance: unbiasedRunningVariance)
@@ -19,7 +19,8 @@ final class BatchNormLayer<B: Backend>: Layer<B> {
         batchesTracked = Int(try parameters.values(of: t[4].name, shape: [])[0])
         saveMean = try backend.makeBuffer(count: c, label: "\(spec.name) batch mean")
         saveInvStd = try backend.makeBuffer(count: c, label: "\(spec.name) batch inverse std")
-        try super.init(backend: backend, resolved: resolved, maxBatch: maxBatch, needsInputGradient: needsInputGradient,
+        // The backward op always writes ∂L/∂input, so even a first layer, which needs none, has the buffer.
+        try super.init(backend: backend, resolved: resolved, maxBatch: maxBatch, needsInputGradient: true,
                        parameters: parameters, adam: adam, trainableCount: 2)
     }
 
@@ -41,8 +42,7 @@ final class BatchNormLayer<B: Backend>: Layer<B> {
     }
 
     override func backward(_ gradOutput: B.Buffer, batch: Int, needInput: Bool) throws -> B.Buffer? {
-        // The op always writes ∂L/∂input; a first layer that needs none still needs somewhere to put it.
-        let target = try gradInput ?? { gradInput = try activation(resolved.input, "input gradient"); return gradInput! }()
+        let target = gradInput!
         try backend.batchNormBackward(input: input(), gradOutput: gradOutput, gamma: trainables[0].value,
                                       saveMean: saveMean, saveInvStd: saveInvStd, gradInput: target,
                                       gradGamma: trainables[0].gradient, gradBeta: trainables[1].gradient,
