@@ -109,6 +109,12 @@ public struct Conv2DLayerSpec: Equatable, Sendable {
         self.name = name; self.filters = filters; self.kernelH = kernelH; self.kernelW = kernelW
         self.padding = padding; self.relu = relu
     }
+
+    /// The backend's shape of this convolution on a batch `input`.
+    public func shape(input: Shape4) -> Conv2DShape {
+        Conv2DShape(input: input, outChannels: filters, kernelH: kernelH, kernelW: kernelW,
+                    padding: padding == .same ? .same(kernelH: kernelH, kernelW: kernelW) : .zero)
+    }
 }
 
 public struct BatchNormLayerSpec: Equatable, Sendable {
@@ -141,6 +147,11 @@ public struct PoolWindow: Equatable, Sendable {
     public init(size: Int) { self.init(sizeH: size, sizeW: size, strideH: size, strideW: size) }
     public var summary: String {
         "\(sizeH)×\(sizeW)" + (strideH == sizeH && strideW == sizeW ? "" : " stride \(strideH)×\(strideW)")
+    }
+
+    /// The backend's shape of this pooling on a batch `input`.
+    public func shape(input: Shape4) -> PoolShape {
+        PoolShape(input: input, sizeH: sizeH, sizeW: sizeW, strideH: strideH, strideW: strideW)
     }
 }
 
@@ -226,6 +237,8 @@ public struct ResolvedArchitecture: Equatable, Sendable {
     public var tensors: [TensorSpec] { layers.flatMap(\.tensors) }
     public var parameterCount: Int { layers.reduce(0) { $0 + $1.parameterCount } }
     public var forwardFLOPs: Int { layers.reduce(0) { $0 + $1.forwardFLOPs } }
+    /// The first layer that holds tensors: layers after it need ∂L/∂input, it and those before do not.
+    public var firstTrainableIndex: Int { layers.firstIndex { !$0.tensors.isEmpty } ?? layers.count }
 }
 
 /// An architecture that cannot be built as written; the message names the source, the layer and the fix.

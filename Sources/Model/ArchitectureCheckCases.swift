@@ -5,7 +5,7 @@ extension BackendCheckCases {
         var cases: [any BackendCheckCase] = []
         var seed: UInt64 = 1
         func next() -> UInt64 { defer { seed += 1 }; return seed }
-        let firstTrainable = architecture.layers.firstIndex { !$0.tensors.isEmpty } ?? architecture.layers.count
+        let firstTrainable = architecture.firstTrainableIndex
         var reluBackwardCounts = Set<Int>()
         var largestTensor = 0
         for layer in architecture.layers {
@@ -14,9 +14,7 @@ extension BackendCheckCases {
             largestTensor = max(largestTensor, layer.tensors.map(\.count).max() ?? 0)
             switch layer.spec {
             case .conv2d(let s):
-                let padding = s.padding == .same ? Padding2D.same(kernelH: s.kernelH, kernelW: s.kernelW) : .zero
-                let conv = Conv2DShape(input: input, outChannels: s.filters, kernelH: s.kernelH, kernelW: s.kernelW,
-                                       padding: padding)
+                let conv = s.shape(input: input)
                 cases.append(Conv2DForwardCase(conv, relu: s.relu, seed: next()))
                 if needsInputGradient { cases.append(Conv2DBackwardDataCase(conv, seed: next())) }
                 cases.append(Conv2DBackwardWeightsCase(conv, seed: next()))
@@ -33,9 +31,7 @@ extension BackendCheckCases {
                     cases.append(ReluBackwardCase(count: input.count, seed: next()))
                 }
             case .maxpool(let w), .avgpool(let w):
-                let pool = w == PoolWindow(size: 2) ? PoolShape(input: input)
-                    : PoolShape(input: input, sizeH: w.sizeH, sizeW: w.sizeW, strideH: w.strideH, strideW: w.strideW)
-                cases += poolCases(pool, average: layer.spec.typeName == "avgpool", backward: needsInputGradient)
+                cases += poolCases(w.shape(input: input), average: layer.spec.typeName == "avgpool", backward: needsInputGradient)
             case .globalmaxpool, .globalavgpool:
                 cases += poolCases(.global(input: input), average: layer.spec.typeName == "globalavgpool",
                                    backward: needsInputGradient)

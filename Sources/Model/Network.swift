@@ -67,6 +67,8 @@ public final class Network<B: Backend> {
     public private(set) var step: Int
 
     private let layers: [Layer<B>]
+    /// `resolved.firstTrainableIndex`: the backward pass stops there.
+    private let firstTrainable: Int
     private let trainables: [Trainable<B>]
     private let gradLogits: B.Buffer
     private var logitsBuffer: B.Buffer?
@@ -94,7 +96,8 @@ public final class Network<B: Backend> {
         self.backend = backend
         self.config = config
         resolved = try config.resolved()
-        let firstTrainable = resolved.layers.firstIndex { !$0.tensors.isEmpty } ?? resolved.layers.count
+        let firstTrainable = resolved.firstTrainableIndex
+        self.firstTrainable = firstTrainable
         var layers: [Layer<B>] = []
         for layer in resolved.layers {
             let needsGrad = layer.index > firstTrainable
@@ -167,12 +170,10 @@ public final class Network<B: Backend> {
                  resultOffset: resultOffset)
         var gradient = gradLogits
         for (i, layer) in layers.enumerated().reversed() {
-            guard let next = try layer.backward(gradient, batch: batch, needInput: i > 0 && layer.resolved.index > firstTrainableIndex) else { break }
+            guard let next = try layer.backward(gradient, batch: batch, needInput: i > firstTrainable) else { break }
             gradient = next
         }
     }
-
-    private var firstTrainableIndex: Int { layers.firstIndex { !$0.trainables.isEmpty } ?? layers.count }
 
     /// One Adam step with the current gradients.
     public func applyAdam() throws {

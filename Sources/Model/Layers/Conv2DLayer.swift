@@ -9,11 +9,7 @@ final class Conv2DLayer<B: Backend>: Layer<B> {
                        parameters: parameters, adam: adam)
     }
 
-    func shape(batch n: Int) -> Conv2DShape {
-        let padding = spec.padding == .same ? Padding2D.same(kernelH: spec.kernelH, kernelW: spec.kernelW) : .zero
-        return Conv2DShape(input: resolved.input.batch(n), outChannels: spec.filters,
-                           kernelH: spec.kernelH, kernelW: spec.kernelW, padding: padding)
-    }
+    func shape(batch n: Int) -> Conv2DShape { spec.shape(input: resolved.input.batch(n)) }
 
     override func forward(_ input: B.Buffer, _ pass: ForwardPass) throws -> B.Buffer {
         lastInput = input

@@ -38,7 +38,7 @@ class Layer<B: Backend> {
     init(backend: B, resolved: ResolvedLayer, maxBatch: Int, passesInputOn: Bool = false, needsInputGradient: Bool = false,
          parameters: ParameterSet? = nil, adam: AdamState? = nil, trainableCount: Int? = nil) throws {
         self.backend = backend; self.resolved = resolved; self.maxBatch = maxBatch
-        let label = resolved.spec.name ?? "layer \(resolved.index + 1) (\(resolved.spec.typeName))"
+        let label = Self.label(resolved)
         outputBuffer = passesInputOn ? nil
             : try backend.makeBuffer(count: maxBatch * resolved.output.count, label: "\(label) output")
         if needsInputGradient {
@@ -83,12 +83,12 @@ class Layer<B: Backend> {
                          v: try backend.makeBuffer(v, label: "Adam v of \(spec.name)"))
     }
 
-    /// A buffer for `maxBatch` examples of `shape`.
-    func activation(_ shape: ActivationShape, _ what: String) throws -> B.Buffer {
-        try backend.makeBuffer(count: maxBatch * shape.count, label: "\(layerLabel) \(what)")
-    }
+    var layerLabel: String { Self.label(resolved) }
 
-    var layerLabel: String { resolved.spec.name ?? "layer \(resolved.index + 1) (\(resolved.spec.typeName))" }
+    /// The layer's name, or its position and type: how its buffers are labelled in errors.
+    private static func label(_ resolved: ResolvedLayer) -> String {
+        resolved.spec.name ?? "layer \(resolved.index + 1) (\(resolved.spec.typeName))"
+    }
 
     func download(_ buffer: B.Buffer, _ spec: TensorSpec) throws -> NamedTensor {
         NamedTensor(name: spec.name, shape: spec.shape, values: try backend.read(buffer, offset: 0, count: spec.count))

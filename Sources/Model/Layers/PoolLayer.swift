@@ -13,10 +13,7 @@ final class PoolLayer<B: Backend>: Layer<B> {
     }
 
     func shape(batch n: Int) -> PoolShape {
-        let input = resolved.input.batch(n)
-        guard let w = window else { return .global(input: input) }
-        if w == PoolWindow(size: 2) { return PoolShape(input: input) }
-        return PoolShape(input: input, sizeH: w.sizeH, sizeW: w.sizeW, strideH: w.strideH, strideW: w.strideW)
+        window?.shape(input: resolved.input.batch(n)) ?? .global(input: resolved.input.batch(n))
     }
 
     override func forward(_ input: B.Buffer, _ pass: ForwardPass) throws -> B.Buffer {
