@@ -1,0 +1,4 @@
+import ArgumentParser
+import Audio
+
+extension MelRecipe: ExpressibleByArgument {}
