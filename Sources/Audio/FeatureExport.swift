@@ -20,7 +20,7 @@ public struct FeatureSidecar: Codable, Equatable, Sendable {
         public var row: Int
         /// The file (dataset-relative id for a folder, the path given for a single file).
         public var file: String
-        /// Normalised genre, for a dataset folder.
+        /// Normalised genre, for a dataset folder in GTZAN's layout (`nil` for a plain folder of files).
         public var genre: String?
         /// Clip index within the file (`nil` for `--whole`).
         public var clip: Int?
@@ -31,12 +31,17 @@ public struct FeatureSidecar: Codable, Equatable, Sendable {
     }
     public var shape: [Int]
     public var dtype = "float32"
-    public var layout = "[row, mel band (0 = lowest), frame]; log-mel dB as librosa 0.11 power_to_db(melspectrogram(...))"
+    public var layout = FeatureSidecar.layout(.librosa)
     public var parameters: FeatureParameters
     public var whole: Bool
     public var genres: [String]?
     public var rows: [Row]
     public var skipped: [String]
+
+    /// The `layout` text of features made with `recipe`.
+    public static func layout(_ recipe: MelRecipe) -> String {
+        "[row, mel band (0 = lowest), frame]; log-mel dB as \(recipe.formula)"
+    }
 }
 
 /// An exported feature array and its sidecar.
@@ -51,7 +56,7 @@ public struct FeatureExport: Sendable {
         let s = extractor(samples)
         let seconds = Double(samples.count) / Double(parameters.sampleRate)
         return FeatureExport(values: s.values, sidecar: FeatureSidecar(
-            shape: [1, s.mels, s.frames], parameters: parameters, whole: true, genres: nil,
+            shape: [1, s.mels, s.frames], layout: FeatureSidecar.layout(parameters.melRecipe), parameters: parameters, whole: true, genres: nil,
             rows: [.init(row: 0, file: path, genre: nil, clip: nil, startSeconds: 0, seconds: seconds)], skipped: []))
     }
 
@@ -71,12 +76,14 @@ public struct FeatureExport: Sendable {
                                seconds: parameters.clipSeconds)
         }
         return FeatureExport(values: slicer.features(of: samples, extractor: extractor), sidecar: FeatureSidecar(
-            shape: [starts.count, parameters.nMels, parameters.clipFrames], parameters: parameters, whole: false,
+            shape: [starts.count, parameters.nMels, parameters.clipFrames], layout: FeatureSidecar.layout(parameters.melRecipe),
+            parameters: parameters, whole: false,
             genres: nil, rows: rows, skipped: []))
     }
 
     /// `[clips, nMels, clipFrames]`: every clip of every track of a dataset, in dataset order; through
-    /// the feature cache when `cacheDir` is given.
+    /// the feature cache when `cacheDir` is given. Rows of a plain folder (`GenreDataset.plainFolder`) name
+    /// their file and clip, and no genre.
     public static func clips(dataset: GenreDataset, parameters: FeatureParameters, cacheDir: URL? = nil,
                              log: @escaping (String) -> Void) throws -> (FeatureExport, FeatureSummary) {
         let f: ClipFeatures
@@ -87,12 +94,14 @@ public struct FeatureExport: Sendable {
         }
         guard f.count > 0 else { throw FeatureExportError.noClips(path: dataset.root) }
         let hop = Double(parameters.clipHopSamples) / Double(parameters.sampleRate)
+        let plain = dataset.isPlainFolder
         let rows = (0..<f.count).map { i in
-            FeatureSidecar.Row(row: i, file: f.trackIDs[i], genre: f.genres[f.labels[i]], clip: f.clipIndices[i],
+            FeatureSidecar.Row(row: i, file: f.trackIDs[i], genre: plain ? nil : f.genres[f.labels[i]], clip: f.clipIndices[i],
                                startSeconds: Double(f.clipIndices[i]) * hop, seconds: parameters.clipSeconds)
         }
         return (FeatureExport(values: f.features, sidecar: FeatureSidecar(
-            shape: [f.count, f.mels, f.frames], parameters: parameters, whole: false, genres: f.genres,
+            shape: [f.count, f.mels, f.frames], layout: FeatureSidecar.layout(parameters.melRecipe), parameters: parameters,
+            whole: false, genres: plain ? nil : f.genres,
             rows: rows, skipped: f.summary.skipped)), f.summary)
     }
 

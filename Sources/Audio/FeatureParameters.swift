@@ -15,7 +15,8 @@ public enum FeatureParameterError: Error, CustomStringConvertible, Equatable {
 ///
 /// The defaults are the paper's setup and librosa 0.11's defaults: 22 050 Hz mono, `n_fft` 512, hop 256,
 /// 64 Slaney-normalised Slaney-scale mel bands from 0 Hz to sr/2, periodic Hann window, centred frames
-/// with zero padding, power 2, `ref` 1, `amin` 1e-10, `top_db` 80; eight non-overlapping 2-s clips per track.
+/// with zero padding, power 2, `ref` 1, `amin` 1e-10, `top_db` 80; eight non-overlapping 2-s clips per track;
+/// the `librosa` mel recipe (`melRecipe` `seed`: the seed's squared mel power over reflect-padded frames).
 /// The struct is the feature cache's key: any change recomputes the features.
 public struct FeatureParameters: Codable, Hashable, Sendable {
     /// Sample rate the audio is resampled to, Hz.
@@ -42,6 +43,9 @@ public struct FeatureParameters: Codable, Hashable, Sendable {
     public var clipsPerTrack: Int = 8
     /// Distance between clip starts, seconds; `nil` is `clipSeconds` (non-overlapping clips).
     public var hopSeconds: Double? = nil
+    /// How the mel power becomes dB (and how frames are padded). Files written before recipes existed have
+    /// no such key: they are `librosa`.
+    public var melRecipe: MelRecipe = .librosa
 
     /// The paper's parameters (librosa 0.11 defaults with n_fft 512, hop 256, 64 mels; 8 × 2-s clips).
     public static let paper = FeatureParameters()
@@ -82,11 +86,56 @@ public struct FeatureParameters: Codable, Hashable, Sendable {
         }
     }
 
-    /// A stable hexadecimal digest of every field: the feature cache's parameter key.
+    /// A stable hexadecimal digest of every field: the feature cache's parameter key. The `librosa` recipe
+    /// leaves the digest as it was before recipes existed, so caches written then are still found.
     public var digest: String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
+        encoder.userInfo[Self.digestKey] = true
         let data = (try? encoder.encode(self)) ?? Data()
         return StableHash.hex(of: data)
+    }
+
+    static let digestKey = CodingUserInfoKey(rawValue: "gcnn.featureParameters.digest")!
+
+    enum CodingKeys: String, CodingKey {
+        case sampleRate, nFFT, hopLength, nMels, fMin, fMax, topDB, amin, ref, clipSeconds, clipsPerTrack, hopSeconds, melRecipe
+    }
+
+    /// Every field is required except the optional ones and `melRecipe` (missing: `librosa`).
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        sampleRate = try c.decode(Int.self, forKey: .sampleRate)
+        nFFT = try c.decode(Int.self, forKey: .nFFT)
+        hopLength = try c.decode(Int.self, forKey: .hopLength)
+        nMels = try c.decode(Int.self, forKey: .nMels)
+        fMin = try c.decode(Double.self, forKey: .fMin)
+        fMax = try c.decodeIfPresent(Double.self, forKey: .fMax)
+        topDB = try c.decodeIfPresent(Float.self, forKey: .topDB)
+        amin = try c.decode(Float.self, forKey: .amin)
+        ref = try c.decode(Float.self, forKey: .ref)
+        clipSeconds = try c.decode(Double.self, forKey: .clipSeconds)
+        clipsPerTrack = try c.decode(Int.self, forKey: .clipsPerTrack)
+        hopSeconds = try c.decodeIfPresent(Double.self, forKey: .hopSeconds)
+        melRecipe = try c.decodeIfPresent(MelRecipe.self, forKey: .melRecipe) ?? .librosa
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(sampleRate, forKey: .sampleRate)
+        try c.encode(nFFT, forKey: .nFFT)
+        try c.encode(hopLength, forKey: .hopLength)
+        try c.encode(nMels, forKey: .nMels)
+        try c.encode(fMin, forKey: .fMin)
+        try c.encodeIfPresent(fMax, forKey: .fMax)
+        try c.encodeIfPresent(topDB, forKey: .topDB)
+        try c.encode(amin, forKey: .amin)
+        try c.encode(ref, forKey: .ref)
+        try c.encode(clipSeconds, forKey: .clipSeconds)
+        try c.encode(clipsPerTrack, forKey: .clipsPerTrack)
+        try c.encodeIfPresent(hopSeconds, forKey: .hopSeconds)
+        if melRecipe != .librosa || encoder.userInfo[Self.digestKey] as? Bool != true {
+            try c.encode(melRecipe, forKey: .melRecipe)
+        }
     }
 }

@@ -4,6 +4,7 @@ import Foundation
 public enum DatasetError: Error, CustomStringConvertible, Equatable {
     case notADirectory(path: String)
     case noGenreFolders(path: String)
+    case noAudioFiles(path: String)
 
     public var description: String {
         switch self {
@@ -11,6 +12,9 @@ public enum DatasetError: Error, CustomStringConvertible, Equatable {
         case let .noGenreFolders(path):
             return "\(path): no genre folders with audio files found; expected <root>/<genre>/<file> (GTZAN layout) "
                 + "or <root>/genres_original/<genre>/<file> (Kaggle's copy)"
+        case let .noAudioFiles(path):
+            return "\(path): no audio files found, neither directly in the folder nor in genre folders (<root>/<genre>/<file>); "
+                + "audio files are named *.\(GenreDataset.audioExtensions.sorted().prefix(6).joined(separator: ", *.")), …"
         }
     }
 }
@@ -47,6 +51,35 @@ public struct GenreDataset: Sendable {
         self.root = root
         self.genres = genres
         self.tracks = tracks
+    }
+
+    /// The genre of every file of a plain folder: none.
+    public static let unlabelled = ""
+
+    /// True for `plainFolder`'s datasets: files without genres.
+    public var isPlainFolder: Bool { genres == [Self.unlabelled] }
+
+    /// A folder of audio files without genre folders: every audio file directly inside `path` (sorted by
+    /// name; its id is its file name), all of the one `unlabelled` genre.
+    public static func plainFolder(_ path: String) throws -> GenreDataset {
+        let fm = FileManager.default
+        var isDir: ObjCBool = false
+        guard fm.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue else {
+            throw DatasetError.notADirectory(path: path)
+        }
+        let root = URL(fileURLWithPath: path).standardizedFileURL
+        let files = ((try? fm.contentsOfDirectory(atPath: root.path)) ?? []).sorted().filter { name in
+            guard !name.hasPrefix("."), audioExtensions.contains((name as NSString).pathExtension.lowercased()) else { return false }
+            return fm.fileExists(atPath: root.appendingPathComponent(name).path, isDirectory: &isDir) && !isDir.boolValue
+        }
+        guard !files.isEmpty else { throw DatasetError.noAudioFiles(path: path) }
+        let tracks = files.map { Track(path: root.appendingPathComponent($0).path, id: $0, genre: unlabelled) }
+        return GenreDataset(root: root.path, genres: [unlabelled], tracks: tracks)
+    }
+
+    /// `scan`'s GTZAN layout when `path` has genre folders with audio files, else `plainFolder`.
+    public static func scanAnyLayout(_ path: String) throws -> GenreDataset {
+        do { return try scan(path) } catch DatasetError.noGenreFolders { return try plainFolder(path) }
     }
 
     /// Scans `path` for genre folders.

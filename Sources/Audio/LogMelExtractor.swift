@@ -1,7 +1,8 @@
 import Foundation
 
 /// librosa 0.11's `power_to_db(melspectrogram(y=y, sr, n_fft, hop_length, n_mels), ref, amin, top_db)`
-/// for signals already at `parameters.sampleRate`, with FFTW single-precision FFTs.
+/// for signals already at `parameters.sampleRate`, with FFTW single-precision FFTs; with the `seed` mel
+/// recipe, `power_to_db(melspectrogram(...) ** 2, …)` over reflect-padded frames (`MelRecipe`).
 ///
 /// One extractor is shared by all threads: the window, filterbank and FFTW plan are read-only,
 /// and every call works in its own scratch arrays.
@@ -14,7 +15,7 @@ public struct LogMelExtractor: Sendable {
     public init(_ parameters: FeatureParameters = .paper) throws {
         try parameters.validate()
         self.parameters = parameters
-        stft = PowerSTFT(nFFT: parameters.nFFT, hop: parameters.hopLength)
+        stft = PowerSTFT(nFFT: parameters.nFFT, hop: parameters.hopLength, padding: parameters.melRecipe.centrePadding)
         filterbank = MelFilterbank(parameters)
     }
 
@@ -36,6 +37,9 @@ public struct LogMelExtractor: Sendable {
     public func compute(_ signal: UnsafeBufferPointer<Float>, into out: UnsafeMutableBufferPointer<Float>,
                         scratch: PowerSTFT.Scratch) {
         melPower(signal, into: out, scratch: scratch)
+        if parameters.melRecipe.squaresMelPower {
+            for i in out.indices { out[i] *= out[i] }
+        }
         PowerToDB.apply(out, parameters)
     }
 

@@ -44,6 +44,8 @@ struct EpochBenchCommand: ParsableCommand {
     @OptionGroup var network: ArchitectureOptions
     @Flag(help: "Also time every kernel of the timed epochs with the device's event timers (OpenCL devices).")
     var profile = false
+    @Flag(help: "Also print what the OpenCL compiler said while building the kernels (standard error).")
+    var verbose = false
 
     func run() throws {
         let setup = EpochBenchmarkSetup(trainClips: trainClips, validationClips: valClips,
@@ -55,7 +57,7 @@ struct EpochBenchCommand: ParsableCommand {
         for selection in selections {
             do {
                 results.append(try EpochBenchmark.run(setup, on: selection, profile: profile, notice: printError,
-                                                   progress: printError))
+                                                   progress: printError, buildLog: verbose ? printError : nil))
             } catch {
                 throw CLIFailure("bench epoch on \(selection): \(error)")
             }

@@ -22,6 +22,9 @@ struct CheckCommand: ParsableCommand {
 
     @OptionGroup var network: ArchitectureOptions
 
+    @Flag(help: "Also print what the OpenCL compiler said while building the kernels.")
+    var verbose = false
+
     func run() throws {
         let selection = try DeviceSelection(parsing: device)
         let batch = quick ? 4 : 32
@@ -33,6 +36,7 @@ struct CheckCommand: ParsableCommand {
             if let notice { print(notice) }
             let backend = try OpenCLBackend(device: clDevice)
             print("device: opencl:\(clDevice.index) \(clDevice.name) (\(clDevice.kind), \(clDevice.platformName)); kernels: \(backend.config)")
+            if verbose { print(backend.buildReport) }
             print("\(resolved.architecture.name) shapes at batch \(batch)\n")
             print(BackendCheck.header)
             rows = try BackendCheck.run(device: backend, reference: reference, architecture: resolved, batch: batch, onRow: printRow)

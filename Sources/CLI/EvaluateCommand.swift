@@ -1,4 +1,5 @@
 import ArgumentParser
+import Audio
 import Foundation
 import Model
 import Training
@@ -24,11 +25,14 @@ struct EvaluateCommand: ParsableCommand {
     var device: String = "gpu"
     @Option(name: .customLong("synthetic-tracks"), help: "Tracks per genre of the built-in corpus (when no --data).")
     var syntheticTracks: Int = 100
+    @Option(name: .customLong("mel-recipe"), help: ArgumentHelp(MelRecipe.modelOptionHelp))
+    var melRecipe: MelRecipe?
 
     func run() throws {
-        let request = EvaluationRequest(model: URL(fileURLWithPath: model), task: task, data: data.map { URL(fileURLWithPath: $0) },
+        var request = EvaluationRequest(model: URL(fileURLWithPath: model), task: task, data: data.map { URL(fileURLWithPath: $0) },
                                         device: device, split: split, valFraction: valFraction, seed: seed,
                                         syntheticTracksPerGenre: syntheticTracks)
+        request.melRecipe = melRecipe
         let report: EvaluationReport
         do { report = try Evaluation.run(request, notice: printError) } catch { throw CLIFailure("\(error)") }
         for (level, m, n) in [("clips", report.clips, report.clipCount), ("tracks", report.tracks, report.trackCount)] {

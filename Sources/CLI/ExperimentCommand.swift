@@ -24,11 +24,15 @@ struct ExperimentCommand: ParsableCommand {
         @Option(name: .customLong("bn-momentum"), help: "Sets every batch-norm layer's running-statistics momentum, Keras' sense (default: the architecture's; the paper's is the seed's 0.99).")
         var bnMomentum: Float?
         @OptionGroup var network: ArchitectureOptions
+        @Option(name: .customLong("mel-recipe"), help: "librosa or seed log-mel features (default: seed for `paper`, the exact reproduction; librosa for `pairs`).")
+        var melRecipe: MelRecipe?
 
-        func request(epochs: Int, name: String) throws -> ExperimentRequest {
-            ExperimentRequest(data: data.map { URL(fileURLWithPath: $0) }, device: device, seed: seed, epochs: epochs,
-                              out: URL(fileURLWithPath: out ?? "runs/experiment-\(name)"), syntheticTracksPerGenre: syntheticTracks,
-                              batchNormMomentum: bnMomentum, architecture: try network.architecture)
+        func request(epochs: Int, name: String, defaultRecipe: MelRecipe) throws -> ExperimentRequest {
+            var request = ExperimentRequest(data: data.map { URL(fileURLWithPath: $0) }, device: device, seed: seed, epochs: epochs,
+                                            out: URL(fileURLWithPath: out ?? "runs/experiment-\(name)"), syntheticTracksPerGenre: syntheticTracks,
+                                            batchNormMomentum: bnMomentum, architecture: try network.architecture)
+            request.melRecipe = melRecipe ?? defaultRecipe
+            return request
         }
     }
 
@@ -46,7 +50,7 @@ struct ExperimentCommand: ParsableCommand {
             abstract: "Table 2: the four tasks under keras-tail (the seed's split) and stratified, 2 epochs each.")
         @OptionGroup var common: Common
         func run() throws {
-            let request = try common.request(epochs: 2, name: "paper")
+            let request = try common.request(epochs: 2, name: "paper", defaultRecipe: .seed)
             do {
                 let runs = try Experiments.paper(request, events: ExperimentCommand.events())
                 let table = Experiments.paperMarkdown(runs)
@@ -63,7 +67,7 @@ struct ExperimentCommand: ParsableCommand {
         @Option(help: "Epochs per pair.")
         var epochs: Int = 2
         func run() throws {
-            let request = try common.request(epochs: epochs, name: "pairs")
+            let request = try common.request(epochs: epochs, name: "pairs", defaultRecipe: .librosa)
             let genres = GenreName.gtzan
             do {
                 let runs = try Experiments.pairs(request, genres: genres, events: ExperimentCommand.events())

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Audio
 import Foundation
 import Training
 
@@ -15,10 +16,12 @@ struct PredictCommand: ParsableCommand {
     var device: String = "gpu"
     @Flag(help: "One JSON object per file.")
     var json = false
+    @Option(name: .customLong("mel-recipe"), help: ArgumentHelp(MelRecipe.modelOptionHelp))
+    var melRecipe: MelRecipe?
 
     func run() throws {
         let results: [FilePrediction]
-        do { results = try Prediction.run(model: URL(fileURLWithPath: model), files: files, device: device, notice: printError) } catch {
+        do { results = try Prediction.run(model: URL(fileURLWithPath: model), files: files, device: device, melRecipe: melRecipe, notice: printError) } catch {
             throw CLIFailure("\(error)")
         }
         for r in results {

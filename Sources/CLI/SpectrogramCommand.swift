@@ -20,8 +20,12 @@ struct SpectrogramCommand: ParsableCommand {
     @Option(help: "First second drawn.")
     var start: Double = 0
 
+    @Option(name: .customLong("mel-recipe"), help: ArgumentHelp(MelRecipe.optionHelp))
+    var melRecipe: MelRecipe = .librosa
+
     func run() throws {
-        let p = FeatureParameters.paper
+        var p = FeatureParameters.paper
+        p.melRecipe = melRecipe
         var samples = try AudioDecoder.load(input, sampleRate: p.sampleRate)
         let first = min(samples.count, max(0, Int(start * Double(p.sampleRate))))
         let last = seconds.map { min(samples.count, first + Int($0 * Double(p.sampleRate))) } ?? samples.count
@@ -29,7 +33,7 @@ struct SpectrogramCommand: ParsableCommand {
         samples = Array(samples[first..<last])
         let spectrogram = try LogMelExtractor(p)(samples)
         let name = (input as NSString).lastPathComponent
-        let image = SpectrogramImage.render(spectrogram, parameters: p, title: "\(name)  LOG-MEL, 64 BANDS")
+        let image = SpectrogramImage.render(spectrogram, parameters: p, title: "\(name)  LOG-MEL, 64 BANDS" + (melRecipe == .seed ? ", SEED RECIPE" : ""))
         try PNGWriter.write(image, to: output)
         print("wrote \(output) (\(image.width)×\(image.height), \(spectrogram.mels) bands × \(spectrogram.frames) frames)")
     }

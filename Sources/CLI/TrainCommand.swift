@@ -1,4 +1,5 @@
 import ArgumentParser
+import Audio
 import Foundation
 import Model
 import Training
@@ -47,6 +48,10 @@ struct TrainCommand: ParsableCommand {
     var resume = false
     @Flag(help: "Print one JSON object per epoch instead of text.")
     var json = false
+    @Option(name: .customLong("mel-recipe"), help: ArgumentHelp(MelRecipe.optionHelp))
+    var melRecipe: MelRecipe?
+    @Flag(help: "Also print what the OpenCL compiler said while building the kernels (standard error).")
+    var verbose = false
 
     func run() throws {
         let reporter = TrainingReporter(json: json)
@@ -58,10 +63,12 @@ struct TrainCommand: ParsableCommand {
         request.clipsPerTrack = clipsPerTrack
         request.batchNormMomentum = bnMomentum
         request.architecture = try network.architecture
+        request.melRecipe = melRecipe ?? .librosa
         let interrupt = InterruptHandler()
         interrupt.install()
         var events = reporter.events
         events.shouldStop = { interrupt.stop.isRequested }
+        if verbose { events.kernelBuildLog = printError }
         let outcome: TrainingOutcome
         do {
             outcome = try TrainingSession.run(request, events: events)

@@ -8,9 +8,13 @@ public protocol BackendConsumer {
 extension DeviceSelection {
     /// Builds the backend this selection names (`cpu`: `ReferenceBackend`; otherwise an `OpenCLBackend` on
     /// the resolved device, `notice` receiving the one-line note when `gpu` fell back) and runs `consumer` on it.
-    public func run<C: BackendConsumer>(_ consumer: C, notice: (String) -> Void = { _ in }) throws -> C.Output {
+    /// `buildLog`, when given, receives the OpenCL kernels' build report (`OpenCLBackend.buildReport`).
+    public func run<C: BackendConsumer>(_ consumer: C, notice: (String) -> Void = { _ in },
+                                        buildLog: ((String) -> Void)? = nil) throws -> C.Output {
         guard let (device, note) = try resolve() else { return try consumer.consume(ReferenceBackend(), device: self) }
         if let note { notice(note) }
-        return try consumer.consume(try OpenCLBackend(device: device), device: self)
+        let backend = try OpenCLBackend(device: device)
+        buildLog?(backend.buildReport)
+        return try consumer.consume(backend, device: self)
     }
 }

@@ -17,6 +17,12 @@ public final class OpenCLBackend: Backend {
     public let program: CLProgram
     public let config: OpenCLKernelConfig
     public var deviceName: String { device.name }
+    /// What the device's compiler said while building the kernels (`--verbose` prints it), in a few lines.
+    public var buildReport: String {
+        let messages = program.messages
+        return "kernels built for \(device.name) with '\(program.options)': "
+            + (messages.isEmpty ? "no compiler messages" : "compiler messages:\n" + messages)
+    }
 
     private let kernels: [String: CLKernel]
     /// Partial sums of split weight-gradient reductions; grown on demand.
@@ -27,6 +33,9 @@ public final class OpenCLBackend: Backend {
     private var paddedScratch: DeviceBuffer<Float>?
     /// While profiling: every kernel launch with its completion event.
     private var profiled: [(kernel: String, global: [Int], event: CLEvent)]?
+
+    /// The program's sources in `sourceFileNames` order.
+    static var sources: [String] { sourceFileNames.compactMap { KernelLibrary.source(named: $0) } }
 
     /// The kernel files, `common.cl` (shared helpers) first.
     static var sourceFileNames: [String] {
@@ -64,8 +73,7 @@ public final class OpenCLBackend: Backend {
         self.config = config ?? OpenCLKernelConfig.forDevice(device)
         context = try CLContext(device: device)
         queue = try CLQueue(context: context)
-        let sources = Self.sourceFileNames.compactMap { KernelLibrary.source(named: $0) }
-        program = try CLProgram(context: context, sources: sources, options: self.config.buildOptions)
+        program = try CLProgram(context: context, sources: Self.sources, options: self.config.buildOptions)
         var kernels: [String: CLKernel] = [:]
         let names = Self.kernelNames(self.config.variant)
         for name in names { kernels[name] = try program.kernel(named: name) }

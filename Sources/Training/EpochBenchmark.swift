@@ -284,16 +284,19 @@ public enum EpochBenchmark {
     }
 
     /// Runs the benchmark on the backend a `--device` word selects (`cpu`: the reference path). The result
-    /// names the resolved device (`gpu` on a machine without one becomes `opencl:N`, with a `notice`).
+    /// names the resolved device (`gpu` on a machine without one becomes `opencl:N`, with a `notice`);
+    /// `buildLog`, when given, receives the kernels' build report.
     public static func run(_ setup: EpochBenchmarkSetup, on selection: DeviceSelection, profile: Bool = false,
-                           notice: (String) -> Void = { _ in }, progress: (String) -> Void = { _ in }) throws -> EpochBenchmarkResult {
+                           notice: (String) -> Void = { _ in }, progress: (String) -> Void = { _ in },
+                           buildLog: ((String) -> Void)? = nil) throws -> EpochBenchmarkResult {
         try setup.validate()
         guard let (device, note) = try selection.resolve() else {
             return try run(setup, backend: ReferenceBackend(), device: "cpu", progress: progress)
         }
         if let note { notice(note) }
-        return try run(setup, backend: try OpenCLBackend(device: device), device: "opencl:\(device.index)", profile: profile,
-                       progress: progress)
+        let backend = try OpenCLBackend(device: device)
+        buildLog?(backend.buildReport)
+        return try run(setup, backend: backend, device: "opencl:\(device.index)", profile: profile, progress: progress)
     }
 
     private static func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }

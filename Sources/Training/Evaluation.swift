@@ -14,6 +14,8 @@ public struct EvaluationRequest {
     public var seed: UInt64
     public var cacheDir: URL
     public var syntheticTracksPerGenre: Int
+    /// The mel recipe of the features fed to the model; nil: the one its checkpoint records.
+    public var melRecipe: MelRecipe?
     public init(model: URL, task: String? = nil, data: URL? = nil, device: String = "gpu", split: String = "stratified",
                 valFraction: Double = 0.3, seed: UInt64 = 0, cacheDir: URL = GCNNPaths.cacheDirectory, syntheticTracksPerGenre: Int = 100) {
         self.model = model; self.task = task; self.data = data; self.device = device; self.split = split
@@ -40,9 +42,7 @@ public enum Evaluation {
         guard task.outputs == checkpoint.config.classes else {
             throw TrainingRequestError.invalid("task \(task) needs \(task.outputs) output(s); \(request.model.path) has \(checkpoint.config.classes)")
         }
-        var parameters = FeatureParameters.paper
-        if let seconds = checkpoint.metadata["clip_seconds"].flatMap(Double.init) { parameters.clipSeconds = seconds }
-        if let clips = checkpoint.metadata["clips_per_track"].flatMap(Int.init) { parameters.clipsPerTrack = clips }
+        let parameters = try FeatureParameters.trained(checkpoint, path: request.model.path, recipe: request.melRecipe, notice: notice)
         guard parameters.clipFrames == checkpoint.config.inputWidth, parameters.nMels == checkpoint.config.inputHeight else {
             throw TrainingRequestError.invalid("\(request.model.path) expects \(checkpoint.config.inputHeight)×\(checkpoint.config.inputWidth) inputs, not gcnn's \(parameters.nMels)×\(parameters.clipFrames) log-mel clips")
         }

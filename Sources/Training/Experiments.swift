@@ -1,3 +1,4 @@
+import Audio
 import Foundation
 import Model
 
@@ -14,6 +15,8 @@ public struct ExperimentRequest {
     public var batchNormMomentum: Float?
     /// The network every run trains.
     public var architecture: Architecture
+    /// The log-mel recipe of every run's features.
+    public var melRecipe: MelRecipe = .librosa
     public init(data: URL? = nil, device: String = "gpu", seed: UInt64 = 0, epochs: Int = 2, out: URL,
                 syntheticTracksPerGenre: Int = 100, cacheDir: URL = GCNNPaths.cacheDirectory, batchNormMomentum: Float? = nil,
                 architecture: Architecture = .paper) {
@@ -39,6 +42,7 @@ public enum Experiments {
                                 resume: true, cacheDir: request.cacheDir, syntheticTracksPerGenre: request.syntheticTracksPerGenre)
         r.batchNormMomentum = request.batchNormMomentum
         r.architecture = request.architecture
+        r.melRecipe = request.melRecipe
         r.resume = FileManager.default.fileExists(atPath: r.out!.appendingPathComponent("config.json").path)
         let outcome = try TrainingSession.run(r, events: events)
         return ExperimentRun(task: task, split: split, history: outcome.history)

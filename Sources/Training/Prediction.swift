@@ -13,13 +13,13 @@ public struct FilePrediction {
 }
 
 /// `gcnn predict`: audio files (decoded and cut into clips as in training) or `.npy` feature arrays
-/// `[N, mels, frames]`, classified by a checkpoint.
+/// `[N, mels, frames]`, classified by a checkpoint. Audio gets the mel recipe the checkpoint records unless
+/// `melRecipe` overrides it; `.npy` features are taken as they are.
 public enum Prediction {
-    public static func run(model: URL, files: [String], device: String, notice: (String) -> Void) throws -> [FilePrediction] {
+    public static func run(model: URL, files: [String], device: String, melRecipe: MelRecipe? = nil,
+                           notice: (String) -> Void) throws -> [FilePrediction] {
         let checkpoint = try ModelCheckpoint.read(model)
-        var parameters = FeatureParameters.paper
-        if let seconds = checkpoint.metadata["clip_seconds"].flatMap(Double.init) { parameters.clipSeconds = seconds }
-        if let clips = checkpoint.metadata["clips_per_track"].flatMap(Int.init) { parameters.clipsPerTrack = clips }
+        let parameters = try FeatureParameters.trained(checkpoint, path: model.path, recipe: melRecipe, notice: notice)
         let per = checkpoint.config.inputCount
         var inputs: [(file: String, count: Int, values: [Float])] = []
         let audio = files.filter { !$0.lowercased().hasSuffix(".npy") }

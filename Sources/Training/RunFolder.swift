@@ -1,3 +1,4 @@
+import Audio
 import Foundation
 import Model
 
@@ -48,11 +49,18 @@ public struct RunFolder {
             guard !hasConfig && !fm.fileExists(atPath: stateURL.path) else { throw RunFolderError.occupied(path: url.path) }
         }
         if resume && hasConfig {
-            let old: RunConfig
+            var old: RunConfig
             do { old = try JSONDecoder().decode(RunConfig.self, from: Data(contentsOf: configURL)) } catch {
                 throw RunFolderError.unreadableConfig(path: url.path, reason: "\(error)")
             }
+            // Runs recorded before mel recipes existed trained on librosa's.
+            let recipeKey = "melRecipe"
+            if old.features[recipeKey] == nil { old.features[recipeKey] = MelRecipe.librosa.rawValue }
             var differing = try old.conflicts(with: config)
+            if let i = differing.firstIndex(of: "features"), let was = old.features[recipeKey],
+               let now = config.features[recipeKey], was != now {
+                differing[i] = "features (mel recipe '\(was)', now '\(now)')"
+            }
             differing.removeAll { $0 == "architectureName" }
             if let i = differing.firstIndex(of: "architecture") {
                 differing[i] = old.architectureName == config.architectureName

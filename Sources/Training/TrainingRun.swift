@@ -1,3 +1,4 @@
+import Audio
 import Foundation
 import Model
 
@@ -39,6 +40,8 @@ public struct TrainingEvents {
     /// Asked between batches: true stops the run after the batch in flight, with a checkpoint to resume
     /// from (the CLI answers true after Ctrl-C).
     public var shouldStop: () -> Bool = { false }
+    /// When set, receives the OpenCL kernels' build report (what the device's compiler said; `--verbose`).
+    public var kernelBuildLog: ((String) -> Void)? = nil
     public init() {}
 }
 
@@ -136,7 +139,8 @@ public enum TrainingRun {
                                           rng: rng.state, history: history + [record])
                 try folder.saveEpoch(state: state, config: job.network, labels: job.labels, task: job.task,
                                      metadata: ["clip_seconds": job.features["clipSeconds"] ?? "2",
-                                                "clips_per_track": job.features["clipsPerTrack"] ?? "8"])
+                                                "clips_per_track": job.features["clipsPerTrack"] ?? "8",
+                                                MelRecipe.metadataKey: job.features["melRecipe"] ?? MelRecipe.librosa.rawValue])
             } catch let error as TrainingError {
                 throw error
             } catch {

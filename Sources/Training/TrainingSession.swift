@@ -29,6 +29,8 @@ public struct TrainingRequest: Sendable {
     /// Overrides every batch-norm layer's running-statistics momentum (Keras' sense; the spec's when nil:
     /// the seed's 0.99 in the paper preset; PyTorch's default is 0.9).
     public var batchNormMomentum: Float?
+    /// How the clips' log-mel features are computed (recorded in config.json and the checkpoint).
+    public var melRecipe: MelRecipe = .librosa
 
     public init(task: String, device: String = "gpu", data: URL? = nil, epochs: Int = 2, batchSize: Int = 32,
                 learningRate: Float = 1e-3, seed: UInt64 = 0, split: String = "stratified", valFraction: Double = 0.3,
@@ -86,6 +88,7 @@ public enum TrainingSession {
         var parameters = FeatureParameters.paper
         parameters.clipSeconds = request.clipSeconds
         parameters.clipsPerTrack = request.clipsPerTrack
+        parameters.melRecipe = request.melRecipe
         let (taskData, dataDescription) = try loadTaskDataset(task: task, data: request.data, cacheDir: request.cacheDir,
                                                              syntheticTracksPerGenre: request.syntheticTracksPerGenre,
                                                              parameters: parameters, notice: notice)
@@ -151,7 +154,7 @@ public enum TrainingSession {
         let selection = try DeviceSelection(parsing: request.device)
         let job = try prepare(request, notice: events.notice)
         events.notice("\(job.task): \(job.train.count) training / \(job.validation.count) validation clips (\(job.split.rawValue)), run folder \(job.out.path)")
-        return try selection.run(Consumer(job: job, events: events), notice: events.notice)
+        return try selection.run(Consumer(job: job, events: events), notice: events.notice, buildLog: events.kernelBuildLog)
     }
 
     private struct Consumer: BackendConsumer {

@@ -226,3 +226,151 @@ final class DatasetAndCacheTests: XCTestCase {
         }
     }
 }
+
+/// The mel recipe as part of the feature parameters: the cache key, what files record, what old files mean.
+final class MelRecipeParameterTests: XCTestCase {
+    /// Caches written before recipes existed keep their key: the librosa recipe's digest is the old one
+    /// (`825bf68e489f09f5` for the paper's parameters, `8900c2ef95aa4246` for 0.5-s × 4 clips, both from gcnn
+    /// at d7fc2f9), and the seed recipe is another cache.
+    func testDigestOfLibrosaRecipeIsUnchangedAndSeedIsAnotherKey() {
+        XCTAssertEqual(FeatureParameters.paper.digest, "825bf68e489f09f5")
+        var short = FeatureParameters.paper
+        short.clipSeconds = 0.5
+        short.clipsPerTrack = 4
+        XCTAssertEqual(short.digest, "8900c2ef95aa4246")
+        var seed = FeatureParameters.paper
+        seed.melRecipe = .seed
+        XCTAssertNotEqual(seed.digest, FeatureParameters.paper.digest)
+    }
+
+    func testEncodingNamesTheRecipeAndAMissingKeyIsLibrosa() throws {
+        var seed = FeatureParameters.paper
+        seed.melRecipe = .seed
+        for p in [FeatureParameters.paper, seed] {
+            let data = try JSONEncoder().encode(p)
+            let object = try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: Any])
+            XCTAssertEqual(object["melRecipe"] as? String, p.melRecipe.rawValue)
+            XCTAssertEqual(try JSONDecoder().decode(FeatureParameters.self, from: data), p)
+        }
+        // Written before recipes existed: no key.
+        var object = try XCTUnwrap(JSONSerialization.jsonObject(with: JSONEncoder().encode(FeatureParameters.paper)) as? [String: Any])
+        object["melRecipe"] = nil
+        let old = try JSONSerialization.data(withJSONObject: object)
+        XCTAssertEqual(try JSONDecoder().decode(FeatureParameters.self, from: old), .paper)
+        // A recipe this gcnn does not know, or a missing required field, is refused.
+        object["melRecipe"] = "librosa-0.6"
+        XCTAssertThrowsError(try JSONDecoder().decode(FeatureParameters.self, from: JSONSerialization.data(withJSONObject: object)))
+        object["melRecipe"] = nil
+        object["nFFT"] = nil
+        XCTAssertThrowsError(try JSONDecoder().decode(FeatureParameters.self, from: JSONSerialization.data(withJSONObject: object)))
+    }
+
+    /// A manifest written before recipes existed decodes (as librosa's), and a seed manifest is not reused for librosa.
+    func testOldManifestDecodesAsLibrosa() throws {
+        let manifest = FeatureManifest(parameters: .paper, root: "/data", array: "features-x.npy", mels: 64, frames: 173, tracks: [])
+        var object = try XCTUnwrap(JSONSerialization.jsonObject(with: JSONEncoder().encode(manifest)) as? [String: Any])
+        var parameters = try XCTUnwrap(object["parameters"] as? [String: Any])
+        parameters["melRecipe"] = nil
+        object["parameters"] = parameters
+        let decoded = try FeatureManifest.decode(JSONSerialization.data(withJSONObject: object), path: "manifest.json")
+        XCTAssertEqual(decoded.parameters, .paper)
+        parameters["melRecipe"] = "nope"
+        object["parameters"] = parameters
+        XCTAssertThrowsError(try FeatureManifest.decode(JSONSerialization.data(withJSONObject: object), path: "manifest.json")) {
+            XCTAssertTrue("\($0)".contains("manifest.json"), "\($0)")
+        }
+    }
+
+    func testCheckpointMetadataRecipe() throws {
+        XCTAssertEqual(try MelRecipe(metadata: [:], source: "m.safetensors"), .librosa)
+        XCTAssertEqual(try MelRecipe(metadata: ["mel_recipe": "seed"], source: "m.safetensors"), .seed)
+        XCTAssertEqual(try MelRecipe(metadata: ["mel_recipe": "librosa"], source: "m.safetensors"), .librosa)
+        XCTAssertThrowsError(try MelRecipe(metadata: ["mel_recipe": "htk"], source: "m.safetensors")) { error in
+            XCTAssertEqual(error as? MelRecipeError, .unknown(value: "htk", source: "m.safetensors"))
+            let line = "\(error)"
+            XCTAssertFalse(line.contains("\n"))
+            XCTAssertTrue(line.contains("m.safetensors") && line.contains("'htk'") && line.contains("librosa, seed") && line.contains("--mel-recipe"), line)
+        }
+    }
+
+    /// A seed and a librosa cache of one dataset live side by side; each is reused for its own recipe.
+    func testSeedAndLibrosaCachesAreSeparate() throws {
+        let root = try makeTemporaryDirectory(self)
+        try FileManager.default.createDirectory(at: root.appendingPathComponent("data/blues"), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: Fixtures.path("multitone_onset.wav"), toPath: root.appendingPathComponent("data/blues/b.wav").path)
+        let dataset = try GenreDataset.scan(root.appendingPathComponent("data").path)
+        let cache = root.appendingPathComponent("cache")
+        var seed = FeatureParameters.paper
+        seed.melRecipe = .seed
+        let l1 = try FeatureCache.load(dataset: dataset, parameters: .paper, cacheDir: cache, log: { _ in })
+        let s1 = try FeatureCache.load(dataset: dataset, parameters: seed, cacheDir: cache, log: { _ in })
+        XCTAssertEqual(s1.summary.computed, 1)
+        let l2 = try FeatureCache.load(dataset: dataset, parameters: .paper, cacheDir: cache, log: { _ in })
+        let s2 = try FeatureCache.load(dataset: dataset, parameters: seed, cacheDir: cache, log: { _ in })
+        XCTAssertEqual([l2.summary.reused, s2.summary.reused], [1, 1])
+        XCTAssertEqual(l1.features, l2.features)
+        XCTAssertEqual(s1.features, s2.features)
+        XCTAssertNotEqual(l1.features, s1.features)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: cache.path).filter { !$0.hasPrefix(".") }.count, 2)
+    }
+}
+
+/// `gcnn features DIR` on a folder of audio files without genre folders.
+final class PlainFolderTests: XCTestCase {
+    func makeFolder() throws -> URL {
+        let root = try makeTemporaryDirectory(self)
+        let fm = FileManager.default
+        try fm.copyItem(atPath: Fixtures.path("multitone_onset.wav"), toPath: root.appendingPathComponent("b song.wav").path)  // 2 clips
+        try fm.copyItem(atPath: Fixtures.path("chirp.wav"), toPath: root.appendingPathComponent("a, first.wav").path)          // 1 clip
+        try fm.copyItem(atPath: Fixtures.path("short_1500ms.wav"), toPath: root.appendingPathComponent("c.wav").path)          // too short
+        try fm.copyItem(atPath: Fixtures.path("chirp.wav"), toPath: root.appendingPathComponent(".hidden.wav").path)
+        fm.createFile(atPath: root.appendingPathComponent("notes.txt").path, contents: Data("not audio".utf8))
+        try fm.createDirectory(at: root.appendingPathComponent("empty"), withIntermediateDirectories: false)
+        return root
+    }
+
+    func testPlainFolderGivesEveryAudioFileWithFileAndClipPerRow() throws {
+        let root = try makeFolder()
+        XCTAssertThrowsError(try GenreDataset.scan(root.path))  // not GTZAN's layout
+        let dataset = try GenreDataset.scanAnyLayout(root.path)
+        XCTAssertTrue(dataset.isPlainFolder)
+        XCTAssertEqual(dataset.tracks.map(\.id), ["a, first.wav", "b song.wav", "c.wav"])
+        for cache in [nil, root.appendingPathComponent("cache")] {
+            var lines: [String] = []
+            let (export, summary) = try FeatureExport.clips(dataset: dataset, parameters: .paper, cacheDir: cache, log: { lines.append($0) })
+            XCTAssertEqual(export.sidecar.shape, [3, 64, 173])
+            XCTAssertEqual(export.sidecar.rows.map(\.file), ["a, first.wav", "b song.wav", "b song.wav"])
+            XCTAssertEqual(export.sidecar.rows.map(\.clip), [0, 0, 1])
+            XCTAssertEqual(export.sidecar.rows.map(\.startSeconds), [0, 0, 2])
+            XCTAssertEqual(export.sidecar.rows.map(\.genre), [nil, nil, nil])
+            XCTAssertNil(export.sidecar.genres)
+            XCTAssertEqual(summary.skipped.count, 1)
+            XCTAssertTrue(lines.contains { $0.contains("c.wav") && $0.contains("shorter than one") }, "\(lines)")
+            // The rows are each file's own clips.
+            let extractor = try LogMelExtractor(.paper)
+            let b = ClipSlicer(.paper).features(of: try AudioDecoder.load(Fixtures.path("multitone_onset.wav")), extractor: extractor)
+            XCTAssertEqual(Array(export.values[(64 * 173)...]), b)
+        }
+    }
+
+    func testGTZANLayoutKeepsGenresAndIgnoresLooseFiles() throws {
+        let root = try makeFolder()
+        try FileManager.default.createDirectory(at: root.appendingPathComponent("Jazz"), withIntermediateDirectories: false)
+        try FileManager.default.copyItem(atPath: Fixtures.path("chirp.wav"), toPath: root.appendingPathComponent("Jazz/jazz.00000.wav").path)
+        let dataset = try GenreDataset.scanAnyLayout(root.path)
+        XCTAssertFalse(dataset.isPlainFolder)
+        XCTAssertEqual(dataset.genres, ["jazz"])
+        let (export, _) = try FeatureExport.clips(dataset: dataset, parameters: .paper, log: { _ in })
+        XCTAssertEqual(export.sidecar.rows.map(\.genre), ["jazz"])
+        XCTAssertEqual(export.sidecar.genres, ["jazz"])
+    }
+
+    func testFolderWithoutAudioIsAClearError() throws {
+        let root = try makeTemporaryDirectory(self)
+        FileManager.default.createFile(atPath: root.appendingPathComponent("notes.txt").path, contents: Data())
+        XCTAssertThrowsError(try GenreDataset.scanAnyLayout(root.path)) { e in
+            XCTAssertEqual(e as? DatasetError, .noAudioFiles(path: root.path))
+            XCTAssertTrue("\(e)".contains("no audio files") && !"\(e)".contains("\n"), "\(e)")
+        }
+    }
+}

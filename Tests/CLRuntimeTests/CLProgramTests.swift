@@ -68,3 +68,52 @@ final class CLProgramTests: XCTestCase {
         }
     }
 }
+
+/// What the device's compiler prints while building is captured into the program, never the console.
+final class CLBuildOutputTests: XCTestCase {
+    /// Runs `work` with descriptor 2 sent to a temporary file; returns what reached it.
+    private func standardError(during work: () throws -> Void) rethrows -> String {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("gcnn-stderr-\(UUID().uuidString)")
+        FileManager.default.createFile(atPath: url.path, contents: nil)
+        defer { try? FileManager.default.removeItem(at: url) }
+        let handle = try! FileHandle(forWritingTo: url)
+        fflush(nil)
+        let saved = dup(2)
+        dup2(handle.fileDescriptor, 2)
+        defer { fflush(nil); dup2(saved, 2); close(saved); try? handle.close() }
+        try work()
+        fflush(nil)
+        return (try? String(contentsOf: url, encoding: .utf8)) ?? ""
+    }
+
+    func testCompilerWarningsAreCapturedNotPrinted() throws {
+        let context = try CLContext(device: OpenCLTestGate.device())
+        // A unique comment defeats the driver's program cache; redefining a builtin macro is a warning on every
+        // clang-based compiler.
+        let source = "// \(UUID())\n__kernel void k(__global float* x) { x[0] = 1.0f; }\n"
+        var program: CLProgram?
+        let printed = try standardError { program = try CLProgram(context: context, sources: [source], options: "-D__FILE__=0") }
+        XCTAssertEqual(printed, "", "nothing may reach standard error while building")
+        let messages = try XCTUnwrap(program).messages
+        XCTAssertTrue(messages.contains("warning"), "the warning is kept in the program: \(messages)")
+        XCTAssertNoThrow(try program?.kernel(named: "k"))
+    }
+
+    func testFailedBuildCarriesCompilerOutputAndPrintsNothing() throws {
+        let context = try CLContext(device: OpenCLTestGate.device())
+        let broken = "// \(UUID())\n__kernel void broken(__global float* x) { x[0] = undefined_symbol_gcnn; }\n"
+        var thrown: Error?
+        let printed = standardError {
+            do { _ = try CLProgram(context: context, sources: [broken]) } catch { thrown = error }
+        }
+        XCTAssertEqual(printed, "")
+        guard case CLError.buildFailed(_, let log)? = thrown else { return XCTFail("\(String(describing: thrown))") }
+        XCTAssertTrue(log.contains("undefined_symbol_gcnn"), log)
+    }
+
+    func testCleanBuildHasNoMessages() throws {
+        let context = try CLContext(device: OpenCLTestGate.device())
+        let program = try CLProgram(context: context, sources: ["// \(UUID())\n__kernel void k(__global float* x) { x[0] = 2.0f; }\n"])
+        XCTAssertEqual(program.messages, "")
+    }
+}

@@ -40,15 +40,18 @@ inline float8 conv_load8_clamped(__global const float* row, int x, int limit) {
     return v;
 }
 
-// acc += the taps of rows ky ∈ [kyBegin, kyEnd) of every input channel; KW: the kernel width (a literal where
-// known, so the tap loop unrolls).
-#define CONV_CPU_ACCUMULATE(LOAD, KW)                                                    \
+// acc += the taps of rows ky ∈ [kyBegin, kyEnd) of every input channel; KW: the kernel width, a literal where known
+// with KX_HINT CONV_UNROLL (the tap loop unrolls), else the runtime width with KX_HINT CONV_NO_HINT (a full unroll
+// of a runtime trip count is impossible, and asking for one makes the compiler warn).
+#define CONV_UNROLL _Pragma("unroll")
+#define CONV_NO_HINT
+#define CONV_CPU_ACCUMULATE(LOAD, KW, KX_HINT)                                           \
     for (int ic = 0; ic < inC; ++ic) {                                                   \
         __global const float* plane = in + (long)ic * hw;                                \
         __global const float* wic = wBase + ic * kk2 * CPU_OCB;                          \
         for (int ky = kyBegin; ky < kyEnd; ++ky) {                                       \
             __global const float* row = plane + ky * w;                                  \
-            _Pragma("unroll") for (int kx = 0; kx < KW; ++kx) {                          \
+            KX_HINT for (int kx = 0; kx < KW; ++kx) {                                    \
                 float8 v[CPU_XV];                                                        \
                 _Pragma("unroll") for (int j = 0; j < CPU_XV; ++j) v[j] = LOAD(row, x0 + 8 * j + kx); \
                 _Pragma("unroll") for (int o = 0; o < CPU_OCB; ++o) {                    \
@@ -88,10 +91,10 @@ __kernel void conv2d_forward_cpu(__global const float* input, __global const flo
     const int kyBegin = clamp(rowBegin - oy, 0, kh), kyEnd = clamp(rowEnd - oy, 0, kh);
     // A block past the row's end reads into the next row (lanes not stored) unless that passes the buffer's end.
     const long lastRead = (((long)b * inC + inC - 1) * h + oy + kh - 1) * w + x0 + CPU_XB + kw - 2;
-    if (x0 + CPU_XB + kw - 1 > w && lastRead >= (long)n * inC * hw) { CONV_CPU_ACCUMULATE(CONV_TAIL_LOAD, kw) }
-    else if (kh == 5 && kw == 5) { CONV_CPU_ACCUMULATE(CONV_FAST_LOAD, 5) }
-    else if (kh == 3 && kw == 3) { CONV_CPU_ACCUMULATE(CONV_FAST_LOAD, 3) }
-    else { CONV_CPU_ACCUMULATE(CONV_FAST_LOAD, kw) }
+    if (x0 + CPU_XB + kw - 1 > w && lastRead >= (long)n * inC * hw) { CONV_CPU_ACCUMULATE(CONV_TAIL_LOAD, kw, CONV_NO_HINT) }
+    else if (kh == 5 && kw == 5) { CONV_CPU_ACCUMULATE(CONV_FAST_LOAD, 5, CONV_UNROLL) }
+    else if (kh == 3 && kw == 3) { CONV_CPU_ACCUMULATE(CONV_FAST_LOAD, 3, CONV_UNROLL) }
+    else { CONV_CPU_ACCUMULATE(CONV_FAST_LOAD, kw, CONV_NO_HINT) }
 
     __global float* out = output + ((long)b * outC + oc0) * ohw + oy * ow + x0;
     for (int o = 0; o < CPU_OCB; ++o) {

@@ -12,6 +12,13 @@ features computed by librosa from that very file, read back with `librosa.load(p
     <name>.clips.npy   float32 [clips, 64, 173]     the same on each 2-s clip y[k*44100:(k+1)*44100] alone
                                                      (only for signals longer than one clip)
 
+and the same two for the seed's mel recipe (Huang et al.'s preprocessing, librosa 0.6.3: the dB of the
+squared mel power over reflect-padded frames), computed with librosa 0.11 as
+
+    <name>.seed.whole.npy, <name>.seed.clips.npy
+                        power_to_db(melspectrogram(y, sr=22050, n_fft=512, hop_length=256, n_mels=64,
+                                                   pad_mode="reflect") ** 2)
+
 and `mel_basis.npy`, float32 [64, 257]: librosa.filters.mel(sr=22050, n_fft=512, n_mels=64).
 
 Swift's tests read these files; no Python runs at test time. The stereo 44.1 kHz file is resampled by
@@ -39,6 +46,11 @@ def features(y):
     return librosa.power_to_db(
         librosa.feature.melspectrogram(y=y, sr=SR, n_fft=512, hop_length=256, n_mels=64)
     ).astype(np.float32)
+
+
+def seed_features(y):
+    mel = librosa.feature.melspectrogram(y=y, sr=SR, n_fft=512, hop_length=256, n_mels=64, pad_mode="reflect")
+    return librosa.power_to_db(mel ** 2).astype(np.float32)
 
 
 def chirp():
@@ -109,11 +121,12 @@ def main():
         path = HERE / f"{name}.wav"
         sf.write(path, make().astype(np.float64), sr, subtype="PCM_16")
         y, _ = librosa.load(path, sr=SR)
-        whole = features(y)
-        np.save(HERE / f"{name}.whole.npy", whole)
-        clips = [features(y[k * CLIP:(k + 1) * CLIP]) for k in range(min(8, len(y) // CLIP))]
-        if len(y) > CLIP:  # for a signal of exactly one clip, the clip is the whole
-            np.save(HERE / f"{name}.clips.npy", np.stack(clips))
+        for suffix, recipe in [("", features), (".seed", seed_features)]:
+            whole = recipe(y)
+            np.save(HERE / f"{name}{suffix}.whole.npy", whole)
+            clips = [recipe(y[k * CLIP:(k + 1) * CLIP]) for k in range(min(8, len(y) // CLIP))]
+            if len(y) > CLIP:  # for a signal of exactly one clip, the clip is the whole
+                np.save(HERE / f"{name}{suffix}.clips.npy", np.stack(clips))
         index[name] = {"file": path.name, "sampleRate": sr, "samples22k": len(y),
                        "wholeShape": list(whole.shape), "clips": len(clips)}
     np.save(HERE / "mel_basis.npy", librosa.filters.mel(sr=SR, n_fft=512, n_mels=64))
