@@ -38,6 +38,15 @@ public struct RunFolder {
     /// The network's spec as a file `--arch` takes (also in config.json and the checkpoint's metadata).
     public var architectureURL: URL { url.appendingPathComponent("architecture.json") }
 
+    static let melRecipeKey = "melRecipe"
+
+    /// `config` with its features' mel recipe filled in: runs recorded before recipes existed trained on librosa's.
+    static func withMelRecipe(_ config: RunConfig) -> RunConfig {
+        var config = config
+        if config.features[melRecipeKey] == nil { config.features[melRecipeKey] = MelRecipe.librosa.rawValue }
+        return config
+    }
+
     /// Checks that the folder can take `config` and reads what it holds; changes nothing but stale
     /// temporary files. A new run needs a folder without a run in it; a resumed run needs the same
     /// result-changing settings, and gets the saved state if it has one. `begin` then records the config.
@@ -49,16 +58,14 @@ public struct RunFolder {
             guard !hasConfig && !fm.fileExists(atPath: stateURL.path) else { throw RunFolderError.occupied(path: url.path) }
         }
         if resume && hasConfig {
-            var old: RunConfig
-            do { old = try JSONDecoder().decode(RunConfig.self, from: Data(contentsOf: configURL)) } catch {
+            let old: RunConfig
+            do { old = try Self.withMelRecipe(JSONDecoder().decode(RunConfig.self, from: Data(contentsOf: configURL))) } catch {
                 throw RunFolderError.unreadableConfig(path: url.path, reason: "\(error)")
             }
-            // Runs recorded before mel recipes existed trained on librosa's.
-            let recipeKey = "melRecipe"
-            if old.features[recipeKey] == nil { old.features[recipeKey] = MelRecipe.librosa.rawValue }
-            var differing = try old.conflicts(with: config)
-            if let i = differing.firstIndex(of: "features"), let was = old.features[recipeKey],
-               let now = config.features[recipeKey], was != now {
+            let new = Self.withMelRecipe(config)
+            var differing = try old.conflicts(with: new)
+            if let i = differing.firstIndex(of: "features"), let was = old.features[Self.melRecipeKey],
+               let now = new.features[Self.melRecipeKey], was != now {
                 differing[i] = "features (mel recipe '\(was)', now '\(now)')"
             }
             differing.removeAll { $0 == "architectureName" }

@@ -62,6 +62,11 @@ final class RecipeAndBuildLogCLITests: XCTestCase {
         XCTAssertEqual((seedSidecar["parameters"] as? [String: Any])?["melRecipe"] as? String, "seed")
         XCTAssertTrue((seedSidecar["layout"] as? String)?.contains("** 2") == true)
         XCTAssertNotEqual(try Data(contentsOf: seedOut), try Data(contentsOf: out))
+
+        let png = dir.appendingPathComponent("s.png")
+        let picture = try GCNNBinary.run(["spectrogram", songs.appendingPathComponent("a.wav").path, "-o", png.path, "--mel-recipe", "seed"])
+        XCTAssertEqual(picture.status, 0, picture.stderr)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: png.path))
     }
 
     func testGTZANFolderKeepsGenres() throws {
@@ -104,13 +109,14 @@ final class RecipeAndBuildLogCLITests: XCTestCase {
         let model = out.appendingPathComponent("model.safetensors").path
         let wav = dir.appendingPathComponent("song.wav")
         try writeWAV(wav, seconds: 2.5, frequency: 110)
+        // Which features reach the network is pinned in MelRecipeTrainingTests (on a model whose outputs do not
+        // saturate); here: the command takes the checkpoint's recipe silently and says so when overridden.
         let p = try GCNNBinary.run(["predict", "--model", model, "--device", "cpu", wav.path])
         XCTAssertEqual(p.status, 0, p.stderr)
         XCTAssertFalse(p.stderr.contains("mel recipe"), p.stderr)
         let other = try GCNNBinary.run(["predict", "--model", model, "--device", "cpu", "--mel-recipe", "librosa", wav.path])
         XCTAssertEqual(other.status, 0, other.stderr)
         XCTAssertTrue(other.stderr.contains("trained on the seed mel recipe; feeding it librosa features"), other.stderr)
-        XCTAssertNotEqual(p.stdout, other.stdout, "different features give different probabilities")
         let e = try GCNNBinary.run(["evaluate", "--model", model, "--device", "cpu", "--synthetic-tracks", "3"])
         XCTAssertEqual(e.status, 0, e.stderr)
         XCTAssertFalse(e.stderr.contains("extracting"), "the seed features of training are reused from the cache: \(e.stderr)")

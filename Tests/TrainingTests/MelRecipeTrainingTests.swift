@@ -97,4 +97,47 @@ final class MelRecipeTrainingTests: XCTestCase {
         XCTAssertEqual(resumed.history.count, 2)
         XCTAssertEqual(try ModelCheckpoint.read(out.appendingPathComponent("model.safetensors")).metadata[MelRecipe.metadataKey], "librosa")
     }
+
+    /// `Prediction` feeds audio the recipe the checkpoint records, or `--mel-recipe`'s: its probabilities equal
+    /// those of the same clips' features of that recipe given as `.npy`, and the two recipes' differ. The model
+    /// (flatten → dense on 64×44 clips, Glorot-initialised weights scaled by 1e-3) keeps its logits where they do.
+    func testPredictionFeedsTheRecordedRecipe() throws {
+        let dir = try tempDir()
+        let tiny = try Architecture.parse(#"{"name": "tiny", "input": [64, 44], "layers": [{"type": "flatten"}, {"type": "dense"}]}"#,
+                                          source: "tiny")
+        let config = NetworkConfig(architecture: tiny, maxBatch: 4, seed: 5)
+        var rng = RandomGenerator(seed: 5)
+        let initial = try Network<ReferenceBackend>.initialParameters(config: config, rng: &rng)
+        let parameters = ParameterSet(initial.tensors.map { t in
+            NamedTensor(name: t.name, shape: t.shape, values: t.values.map { $0 * 1e-3 }, storage: t.storage)
+        })
+        let model = dir.appendingPathComponent("model.safetensors")
+        try ModelCheckpoint.write(parameters, config: config, labels: ["metal", "jazz"],
+                                  extraMetadata: ["clip_seconds": "0.5", "clips_per_track": "4", MelRecipe.metadataKey: "seed"], to: model)
+        let wav = dir.appendingPathComponent("a.wav").path
+        let x = (0..<(3 * 22_050)).map { i -> Float in
+            let t = Float(i) / 22_050
+            return 0.3 * sinf(2 * .pi * 220 * t) * (0.5 + 0.5 * sinf(2 * .pi * 3 * t)) + 0.05 * sinf(2 * .pi * 3_100 * t)
+        }
+        try AudioFileWriter.write(x, sampleRate: 22_050, channels: 1, format: .wavFloat, to: wav)
+        var clips: [MelRecipe: [[Double]]] = [:]
+        for recipe in MelRecipe.allCases {
+            var p = FeatureParameters.paper
+            p.clipSeconds = 0.5
+            p.clipsPerTrack = 4
+            p.melRecipe = recipe
+            let npy = dir.appendingPathComponent("\(recipe).npy").path
+            try FeatureExport.clips(file: wav, parameters: p).write(to: npy)
+            clips[recipe] = try Prediction.run(model: model, files: [npy], device: "cpu", notice: { _ in })[0].clips
+        }
+        XCTAssertEqual(clips[.seed]?.count, 4)
+        XCTAssertNotEqual(clips[.seed], clips[.librosa], "the two recipes must give different probabilities here")
+        for row in clips[.seed]! + clips[.librosa]! { XCTAssertTrue(row.allSatisfy { $0 > 1e-6 && $0 < 1 - 1e-6 }, "\(row)") }
+        var notices: [String] = []
+        XCTAssertEqual(try Prediction.run(model: model, files: [wav], device: "cpu", notice: { notices.append($0) })[0].clips, clips[.seed])
+        XCTAssertEqual(notices, [])
+        XCTAssertEqual(try Prediction.run(model: model, files: [wav], device: "cpu", melRecipe: .librosa,
+                                          notice: { notices.append($0) })[0].clips, clips[.librosa])
+        XCTAssertEqual(notices.count, 1)
+    }
 }

@@ -159,7 +159,9 @@ final class ParserFuzzTests: XCTestCase {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         var empty = m
         empty.tracks = []
-        return [[UInt8](try encoder.encode(m)), [UInt8](try encoder.encode(empty))]
+        var seedRecipe = m
+        seedRecipe.parameters.melRecipe = .seed
+        return [[UInt8](try encoder.encode(m)), [UInt8](try encoder.encode(empty)), [UInt8](try encoder.encode(seedRecipe))]
     }
 
     /// A cache array of the paper's clip size with 10 rows, as `FeatureCache` would read it.
