@@ -28,6 +28,17 @@ public struct RunConfig: Codable, Equatable, Sendable {
     public var deviceName: String
     public var features: [String: String]
     public var gcnnVersion: String
+    /// The training options (`TrainingOptions`, `OptimizerSettings`); absent from folders of earlier versions.
+    public var optimizer: String?
+    public var weightDecay: Float?
+    public var momentum: Float?
+    public var nesterov: Bool?
+    public var lrSchedule: LearningRateSchedule?
+    public var monitor: String?
+    /// 0: no early stopping.
+    public var earlyStopPatience: Int?
+    public var classWeight: String?
+    public var classWeights: [Float]?
 
     public init(task: String, labels: [String], data: String, dataHash: String, split: String, valFraction: Double,
                 seed: UInt64, batchSize: Int, network: NetworkConfig, epochs: Int, trainClips: Int,

@@ -52,7 +52,7 @@ public struct RunFolder {
             do { old = try JSONDecoder().decode(RunConfig.self, from: Data(contentsOf: configURL)) } catch {
                 throw RunFolderError.unreadableConfig(path: url.path, reason: "\(error)")
             }
-            var differing = try old.conflicts(with: config)
+            var differing = try old.fillingOptionDefaults().conflicts(with: config)
             differing.removeAll { $0 == "architectureName" }
             if let i = differing.firstIndex(of: "architecture") {
                 differing[i] = old.architectureName == config.architectureName
@@ -100,7 +100,7 @@ public struct RunFolder {
 
     /// Names of the files a run folder holds.
     static let fileNames = ["config.json", "architecture.json", "metrics.jsonl", "model.safetensors", TrainingState.fileName, "confusion.txt",
-                            "confusion.svg", "learning-curves.svg"]
+                            "confusion.svg", "learning-curves.svg", "best.safetensors", "best.json"]
 
     /// Removes the temporary files that a killed process left beside this folder's files (`AtomicFile`
     /// names them `.<file>.tmp-<pid>-<n>`); a file whose writer is still alive is left alone.
