@@ -44,11 +44,7 @@ public enum ClassWeighting: String, CaseIterable, Codable, Sendable {
 
     /// The weights for `classes` classes (at least 2) from the training `labels`, or nil for `none`.
     public func weights(labels: [Int], classes: Int) -> [Float]? {
-        guard self == .balanced else { return nil }
-        let k = max(classes, 2)
-        var counts = [Int](repeating: 0, count: k)
-        for label in labels where (0..<k).contains(label) { counts[label] += 1 }
-        return counts.map { $0 == 0 ? 0 : Float(Double(labels.count) / (Double(k) * Double($0))) }
+        self == .balanced ? ClassWeights.balanced(labels: labels, classes: classes) : nil
     }
 }
 
