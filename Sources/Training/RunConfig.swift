@@ -61,9 +61,9 @@ public struct RunConfig: Codable, Equatable, Sendable {
     public func conflicts(with other: RunConfig) throws -> [String] {
         let a = try JSONSerialization.jsonObject(with: JSONEncoder().encode(self)) as? [String: Any] ?? [:]
         let b = try JSONSerialization.jsonObject(with: JSONEncoder().encode(other)) as? [String: Any] ?? [:]
-        return Set(a.keys).union(b.keys).subtracting(Self.resumable).sorted().filter { key in
-            !NSDictionary(dictionary: [key: a[key] ?? NSNull()]).isEqual(to: [key: b[key] ?? NSNull()])
-        }
+        // Compared as canonical JSON: Foundation on Linux does not compare boxed Bools in an NSDictionary by value.
+        func canonical(_ value: Any?) -> Data? { try? JSONSerialization.data(withJSONObject: [value ?? NSNull()], options: [.sortedKeys]) }
+        return Set(a.keys).union(b.keys).subtracting(Self.resumable).sorted().filter { canonical(a[$0]) != canonical(b[$0]) }
     }
 
     /// Pretty, key-sorted JSON.

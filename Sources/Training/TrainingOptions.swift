@@ -91,15 +91,16 @@ public struct MonitorProgress: Equatable, Sendable {
         for record in history { _ = update(record) }
     }
 
-    /// Takes a finished epoch into account; returns whether it is the new best.
+    /// Takes a finished epoch into account; returns whether it is the new best. Once stopped, nothing changes.
     public mutating func update(_ record: EpochRecord) -> Bool {
+        guard stoppedAfterEpoch == nil else { return false }
         let value = metric.value(in: record)
         let improved = metric.isImprovement(value, over: bestValue)
         if improved {
             bestEpoch = record.epoch; bestValue = value; epochsWithoutImprovement = 0
         } else {
             epochsWithoutImprovement += 1
-            if let patience, epochsWithoutImprovement >= patience, stoppedAfterEpoch == nil { stoppedAfterEpoch = record.epoch }
+            if let patience, epochsWithoutImprovement >= patience { stoppedAfterEpoch = record.epoch }
         }
         return improved
     }
