@@ -34,7 +34,7 @@ struct TrainCommand: ParsableCommand {
     var epochs: Int = 2
     @Option(name: .customLong("batch-size"), help: "Clips per batch.")
     var batchSize: Int = 32
-    @Option(help: "Adam's learning rate.")
+    @Option(help: "The learning rate (of the first epoch, with --lr-schedule).")
     var lr: Float = 1e-3
     @Option(help: "Seed of initialisation, shuffling and the stratified split.")
     var seed: UInt64 = 0
@@ -42,6 +42,8 @@ struct TrainCommand: ParsableCommand {
     var split: String = "stratified"
     @Option(name: .customLong("val-fraction"), help: "Validation share for stratified and keras-tail.")
     var valFraction: Double = 0.3
+    @OptionGroup(title: "Optimiser, learning-rate schedule, early stopping, class weights")
+    var training: TrainingOptionsArguments
     @Option(help: "Run folder (default runs/<task>-<timestamp>).")
     var out: String?
     @Flag(help: "Continue the run in --out after its last finished epoch.")
@@ -64,6 +66,8 @@ struct TrainCommand: ParsableCommand {
         request.batchNormMomentum = bnMomentum
         request.architecture = try network.architecture
         request.melRecipe = melRecipe ?? .librosa
+        request.options = try training.resolved(epochs: epochs)
+        request.adamEpsilonPlacement = training.epsilonPlacement
         let interrupt = InterruptHandler()
         interrupt.install()
         var events = reporter.events

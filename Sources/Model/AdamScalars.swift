@@ -14,4 +14,9 @@ enum AdamScalars {
         case .pytorch: return (Float(Double(config.learningRate) / c1), Float(c2.squareRoot()))
         }
     }
+
+    /// AdamW's decoupled decay factor `1 − lr·λ`, in double precision (as torch.optim.AdamW's `1 - lr * weight_decay`).
+    static func decoupledDecay(config: AdamConfig, weightDecay: Float) -> Float {
+        Float(1 - Double(config.learningRate) * Double(weightDecay))
+    }
 }

@@ -93,20 +93,29 @@ public protocol Backend: AnyObject {
     // MARK: Losses (computed from logits, stably)
     /// Sigmoid + binary cross-entropy. `logits`, `labels` (0 or 1): `batch` elements. Writes each
     /// sample's loss and probability to `losses[resultOffset + b]`, `probabilities[resultOffset + b]`,
-    /// and `gradLogits = ∂(mean loss)/∂logits = (σ(z) − y)/batch`.
-    func sigmoidBinaryCrossEntropy(logits: Buffer, labels: Buffer, batch: Int, gradLogits: Buffer,
+    /// and `gradLogits = ∂(mean loss)/∂logits = w[y]·(σ(z) − y)/batch`, where `w = classWeights` (2 values,
+    /// one per label; nil: all 1). The losses written are unweighted.
+    func sigmoidBinaryCrossEntropy(logits: Buffer, labels: Buffer, classWeights: Buffer?, batch: Int, gradLogits: Buffer,
                                    losses: Buffer, probabilities: Buffer, resultOffset: Int) throws
     /// Softmax + cross-entropy. `logits`: `batch×classes`; `labels`: class indices stored as Float.
     /// Writes each sample's loss to `losses[resultOffset + b]`, its class probabilities to
-    /// `probabilities[(resultOffset + b)·classes ..< … + classes]`, and `gradLogits = (p − onehot)/batch`.
-    func softmaxCrossEntropy(logits: Buffer, labels: Buffer, batch: Int, classes: Int, gradLogits: Buffer,
-                             losses: Buffer, probabilities: Buffer, resultOffset: Int) throws
+    /// `probabilities[(resultOffset + b)·classes ..< … + classes]`, and `gradLogits = w[y]·(p − onehot)/batch`,
+    /// where `w = classWeights` (`classes` values; nil: all 1). The losses written are unweighted.
+    func softmaxCrossEntropy(logits: Buffer, labels: Buffer, classWeights: Buffer?, batch: Int, classes: Int,
+                             gradLogits: Buffer, losses: Buffer, probabilities: Buffer, resultOffset: Int) throws
 
     // MARK: Optimiser
     /// One Adam step (`step` counts from 1) on `count` parameters, with bias correction, in place on
     /// `parameter`, `m` and `v`.
     func adamStep(parameter: Buffer, gradient: Buffer, m: Buffer, v: Buffer, count: Int,
                   step: Int, config: AdamConfig) throws
+    /// One AdamW step: `w ← w·(1 − lr·weightDecay)` (decoupled weight decay, lr from `config`), then
+    /// `adamStep`'s update with the same gradient.
+    func adamWStep(parameter: Buffer, gradient: Buffer, m: Buffer, v: Buffer, count: Int,
+                   step: Int, config: AdamConfig, weightDecay: Float) throws
+    /// One SGD step (`SGDConfig`'s torch.optim.SGD form) in place on `parameter` and the momentum buffer
+    /// `momentum` (read and written only when `config.momentum` is not 0).
+    func sgdStep(parameter: Buffer, gradient: Buffer, momentum: Buffer, count: Int, config: SGDConfig) throws
 
     // MARK: Average pool (any `PoolShape`)
     /// `output` = the mean of each window (its sum over `sizeH·sizeW`).
@@ -124,4 +133,20 @@ public protocol Backend: AnyObject {
     func dropoutForward(input: Buffer, output: Buffer, count: Int, rate: Float, key: DropoutKey) throws
     /// gradInput[i] = keep(i) ? gradOutput[i]·(1/(1−rate)) : 0 (the same mask, recomputed from the key).
     func dropoutBackward(gradOutput: Buffer, gradInput: Buffer, count: Int, rate: Float, key: DropoutKey) throws
+}
+
+extension Backend {
+    /// `sigmoidBinaryCrossEntropy` without class weights.
+    public func sigmoidBinaryCrossEntropy(logits: Buffer, labels: Buffer, batch: Int, gradLogits: Buffer,
+                                          losses: Buffer, probabilities: Buffer, resultOffset: Int) throws {
+        try sigmoidBinaryCrossEntropy(logits: logits, labels: labels, classWeights: nil, batch: batch, gradLogits: gradLogits,
+                                      losses: losses, probabilities: probabilities, resultOffset: resultOffset)
+    }
+
+    /// `softmaxCrossEntropy` without class weights.
+    public func softmaxCrossEntropy(logits: Buffer, labels: Buffer, batch: Int, classes: Int, gradLogits: Buffer,
+                                    losses: Buffer, probabilities: Buffer, resultOffset: Int) throws {
+        try softmaxCrossEntropy(logits: logits, labels: labels, classWeights: nil, batch: batch, classes: classes,
+                                gradLogits: gradLogits, losses: losses, probabilities: probabilities, resultOffset: resultOffset)
+    }
 }

@@ -396,10 +396,11 @@ public struct LossCase: BackendCheckCase {
     public let shape: String, op: String, tolerance = CheckTolerance.elementwise
     /// 1: sigmoid + BCE; otherwise softmax + CE over this many classes.
     public let classes: Int
-    let batch: Int, resultOffset: Int, seed: UInt64
-    public init(batch: Int, classes: Int, resultOffset: Int, seed: UInt64) {
-        self.batch = batch; self.classes = classes; self.resultOffset = resultOffset; self.seed = seed
-        op = classes == 1 ? "sigmoid + BCE" : "softmax + CE"
+    let batch: Int, resultOffset: Int, seed: UInt64, weighted: Bool
+    /// `weighted`: with class weights (drawn in [0.2, 3)).
+    public init(batch: Int, classes: Int, resultOffset: Int, seed: UInt64, weighted: Bool = false) {
+        self.batch = batch; self.classes = classes; self.resultOffset = resultOffset; self.seed = seed; self.weighted = weighted
+        op = (classes == 1 ? "sigmoid + BCE" : "softmax + CE") + (weighted ? " (class weights)" : "")
         shape = classes == 1 ? "\(batch) (results at +\(resultOffset))" : "\(batch)×\(classes) (results at +\(resultOffset))"
     }
     public var flop: Double { 0 }
@@ -411,17 +412,18 @@ public struct LossCase: BackendCheckCase {
         let logits = d.uniform(batch * classes, -8, 8).enumerated().map { $0.offset % 7 == 3 ? $0.element * 20 : $0.element }
         let labels = (0..<batch).map { _ in Float(d.rng.next(below: max(classes, 2))) }
         let z = try be.makeBuffer(logits, label: "logits"), y = try be.makeBuffer(labels, label: "labels")
+        let w = weighted ? try be.makeBuffer(d.uniform(max(classes, 2), 0.2, 3), label: "class weights") : nil
         let g = try be.makeBuffer(count: batch * classes, label: "gradLogits")
         let rows = resultOffset + batch + 2
         let losses = try be.makeBuffer([Float](repeating: -7, count: rows), label: "losses")
         let probabilities = try be.makeBuffer([Float](repeating: -7, count: rows * classes), label: "probabilities")
         return PreparedCheckCase(for: self, enqueue: {
             if classes == 1 {
-                try be.sigmoidBinaryCrossEntropy(logits: z, labels: y, batch: batch, gradLogits: g,
+                try be.sigmoidBinaryCrossEntropy(logits: z, labels: y, classWeights: w, batch: batch, gradLogits: g,
                                                  losses: losses, probabilities: probabilities,
                                                  resultOffset: resultOffset)
             } else {
-                try be.softmaxCrossEntropy(logits: z, labels: y, batch: batch, classes: classes,
+                try be.softmaxCrossEntropy(logits: z, labels: y, classWeights: w, batch: batch, classes: classes,
                                            gradLogits: g, losses: losses, probabilities: probabilities,
                                            resultOffset: resultOffset)
             }
@@ -452,6 +454,55 @@ public struct AdamCase: BackendCheckCase {
             try be.adamStep(parameter: wb, gradient: gb, m: mb, v: vb, count: count, step: step,
                             config: config)
         }, outputs: reader(be, [(wb, count), (mb, count), (vb, count)]))
+    }
+}
+
+public struct AdamWCase: BackendCheckCase {
+    public let shape: String, op: String, tolerance = CheckTolerance.elementwise
+    let count: Int, step: Int, config: AdamConfig, weightDecay: Float, seed: UInt64
+    public init(count: Int, step: Int, placement: AdamEpsilonPlacement, weightDecay: Float = 0.1, seed: UInt64) {
+        self.count = count; self.step = step; self.weightDecay = weightDecay; self.seed = seed
+        config = AdamConfig(learningRate: 1e-2, placement: placement)
+        op = "adamw (\(placement.rawValue) ε)"
+        shape = "\(count) at step \(step), λ \(weightDecay)"
+    }
+    public var flop: Double { 14 * Double(count) }
+    public var bytes: Double { floatBytes(7 * count) }
+    public func prepare<B: Backend>(on be: B) throws -> PreparedCheckCase {
+        var d = CheckData(seed: seed)
+        let (count, step, config, weightDecay) = (self.count, self.step, self.config, self.weightDecay)
+        let wb = try be.makeBuffer(d.uniform(count), label: "parameter")
+        let gb = try be.makeBuffer(d.uniform(count, -0.1, 0.1), label: "gradient")
+        let mb = try be.makeBuffer(step == 1 ? [Float](repeating: 0, count: count) : d.uniform(count, -0.01, 0.01), label: "m")
+        let vb = try be.makeBuffer(step == 1 ? [Float](repeating: 0, count: count) : d.uniform(count, 0, 1e-3), label: "v")
+        return PreparedCheckCase(for: self, enqueue: {
+            try be.adamWStep(parameter: wb, gradient: gb, m: mb, v: vb, count: count, step: step, config: config,
+                             weightDecay: weightDecay)
+        }, outputs: reader(be, [(wb, count), (mb, count), (vb, count)]))
+    }
+}
+
+public struct SGDCase: BackendCheckCase {
+    public let shape: String, op: String, tolerance = CheckTolerance.elementwise
+    let count: Int, config: SGDConfig, seed: UInt64
+    public init(count: Int, momentum: Float, nesterov: Bool, weightDecay: Float, seed: UInt64) {
+        self.count = count; self.seed = seed
+        config = SGDConfig(learningRate: 0.05, momentum: momentum, nesterov: nesterov, weightDecay: weightDecay)
+        op = momentum == 0 ? "sgd" : nesterov ? "sgd (nesterov)" : "sgd (momentum)"
+        shape = "\(count), μ \(momentum), λ \(weightDecay)"
+    }
+    public var flop: Double { 6 * Double(count) }
+    public var bytes: Double { floatBytes(5 * count) }
+    public func prepare<B: Backend>(on be: B) throws -> PreparedCheckCase {
+        var d = CheckData(seed: seed)
+        let (count, config) = (self.count, self.config)
+        let wb = try be.makeBuffer(d.uniform(count), label: "parameter")
+        let gb = try be.makeBuffer(d.uniform(count, -0.1, 0.1), label: "gradient")
+        let bb = try be.makeBuffer(d.uniform(count, -0.1, 0.1), label: "momentum buffer")
+        // Repeated runs: |b| stays below |g|/(1 − μ), w drifts by lr·|g| per run.
+        return PreparedCheckCase(for: self, enqueue: {
+            try be.sgdStep(parameter: wb, gradient: gb, momentum: bb, count: count, config: config)
+        }, outputs: reader(be, [(wb, count), (bb, count)]))
     }
 }
 
@@ -538,6 +589,13 @@ public enum BackendCheckCases {
             LossCase(batch: 5, classes: 10, resultOffset: 2, seed: 118),
             AdamCase(count: 1001, step: 1, placement: .keras, seed: 119),
             AdamCase(count: 1001, step: 7, placement: .pytorch, seed: 120),
+            LossCase(batch: 5, classes: 1, resultOffset: 1, seed: 160, weighted: true),
+            LossCase(batch: 5, classes: 10, resultOffset: 2, seed: 161, weighted: true),
+            AdamWCase(count: 1001, step: 1, placement: .pytorch, seed: 162),
+            AdamWCase(count: 1001, step: 6, placement: .keras, seed: 163),
+            SGDCase(count: 1001, momentum: 0, nesterov: false, weightDecay: 0, seed: 164),
+            SGDCase(count: 1001, momentum: 0.9, nesterov: false, weightDecay: 0.01, seed: 165),
+            SGDCase(count: 1001, momentum: 0.9, nesterov: true, weightDecay: 0.01, seed: 166),
             GatherRowsCase(sourceRows: 7, rowLength: 13, rows: 5, indexOffset: 2, seed: 121),
         ] + layers()
     }

@@ -10,11 +10,17 @@ public struct NetworkConfig: Equatable, Sendable {
     public var unbiasedRunningVariance: Bool
     /// Keys dropout masks (the run's seed).
     public var seed: UInt64
+    /// The update rule (Adam by default); its learning rate, β and ε are `adam`'s.
+    public var optimizer: OptimizerSettings
+    /// Per-class loss weights (`max(2, classes)` values, label order) scaling each example's gradient; nil: none.
+    public var classWeights: [Float]?
 
     public init(architecture: Architecture = .paper, classes: Int = 1, adam: AdamConfig = AdamConfig(),
-                maxBatch: Int = 32, unbiasedRunningVariance: Bool = false, seed: UInt64 = 0) {
+                maxBatch: Int = 32, unbiasedRunningVariance: Bool = false, seed: UInt64 = 0,
+                optimizer: OptimizerSettings = OptimizerSettings(), classWeights: [Float]? = nil) {
         self.architecture = architecture; self.classes = classes; self.adam = adam; self.maxBatch = maxBatch
         self.unbiasedRunningVariance = unbiasedRunningVariance; self.seed = seed
+        self.optimizer = optimizer; self.classWeights = classWeights
     }
 
     /// The paper's layer sequence at another size (see `Architecture.paperVariant`),
@@ -63,14 +69,18 @@ public final class Network<B: Backend> {
     public let backend: B
     public let config: NetworkConfig
     public let resolved: ResolvedArchitecture
-    /// Adam steps taken.
+    /// Optimiser steps taken.
     public private(set) var step: Int
+    /// The learning rate of the next optimiser steps (a schedule sets it per epoch); starts at
+    /// `config.adam.learningRate`.
+    public var learningRate: Float
 
     private let layers: [Layer<B>]
     /// `resolved.firstTrainableIndex`: the backward pass stops there.
     private let firstTrainable: Int
     private let trainables: [Trainable<B>]
     private let gradLogits: B.Buffer
+    private let classWeights: B.Buffer?
     private var logitsBuffer: B.Buffer?
 
     /// Keras' initialisation from `rng`: Glorot-uniform kernels drawn in layer order (each in PyTorch's
@@ -93,6 +103,10 @@ public final class Network<B: Backend> {
     /// state from `adamState` or fresh (step 0, zero moments).
     public init(backend: B, config: NetworkConfig, parameters: ParameterSet, adamState: AdamState? = nil) throws {
         guard config.maxBatch >= 1 else { throw NetworkError.invalidConfiguration("maxBatch \(config.maxBatch) must be positive") }
+        if let problem = config.optimizer.problem { throw NetworkError.invalidConfiguration(problem) }
+        if let w = config.classWeights, w.count != max(2, config.classes) || !w.allSatisfy({ $0 >= 0 && $0.isFinite }) {
+            throw NetworkError.invalidConfiguration("\(w.count) class weights for \(max(2, config.classes)) classes; each must be finite and ≥ 0")
+        }
         self.backend = backend
         self.config = config
         resolved = try config.resolved()
@@ -142,7 +156,9 @@ public final class Network<B: Backend> {
         self.layers = layers
         trainables = layers.flatMap(\.trainables)
         gradLogits = try backend.makeBuffer(count: config.maxBatch * config.classes, label: "gradient of logits")
+        classWeights = try config.classWeights.map { try backend.makeBuffer($0, label: "class weights") }
         step = adamState?.step ?? 0
+        learningRate = config.adam.learningRate
     }
 
     // MARK: Training and inference
@@ -175,12 +191,25 @@ public final class Network<B: Backend> {
         }
     }
 
-    /// One Adam step with the current gradients.
+    /// One optimiser step (`config.optimizer`, at `learningRate`) with the current gradients. SGD keeps its
+    /// momentum buffer where Adam keeps m (`adamState().m`).
     public func applyAdam() throws {
         step += 1
+        var adam = config.adam
+        adam.learningRate = learningRate
+        let o = config.optimizer
+        let sgd = SGDConfig(learningRate: learningRate, momentum: o.momentum, nesterov: o.nesterov, weightDecay: o.weightDecay)
         for t in trainables {
-            try backend.adamStep(parameter: t.value, gradient: t.gradient, m: t.m, v: t.v, count: t.count,
-                                 step: step, config: config.adam)
+            switch o.kind {
+            case .adam:
+                try backend.adamStep(parameter: t.value, gradient: t.gradient, m: t.m, v: t.v, count: t.count,
+                                     step: step, config: adam)
+            case .adamw:
+                try backend.adamWStep(parameter: t.value, gradient: t.gradient, m: t.m, v: t.v, count: t.count,
+                                      step: step, config: adam, weightDecay: o.weightDecay)
+            case .sgd:
+                try backend.sgdStep(parameter: t.value, gradient: t.gradient, momentum: t.m, count: t.count, config: sgd)
+            }
         }
     }
 
@@ -217,10 +246,12 @@ public final class Network<B: Backend> {
     private func loss(logits: B.Buffer, labels: B.Buffer, batch n: Int, losses: B.Buffer, probabilities: B.Buffer,
                       resultOffset: Int) throws {
         if config.classes == 1 {
-            try backend.sigmoidBinaryCrossEntropy(logits: logits, labels: labels, batch: n, gradLogits: gradLogits,
+            try backend.sigmoidBinaryCrossEntropy(logits: logits, labels: labels, classWeights: classWeights, batch: n,
+                                                  gradLogits: gradLogits,
                                                   losses: losses, probabilities: probabilities, resultOffset: resultOffset)
         } else {
-            try backend.softmaxCrossEntropy(logits: logits, labels: labels, batch: n, classes: config.classes,
+            try backend.softmaxCrossEntropy(logits: logits, labels: labels, classWeights: classWeights, batch: n,
+                                            classes: config.classes,
                                             gradLogits: gradLogits, losses: losses, probabilities: probabilities,
                                             resultOffset: resultOffset)
         }

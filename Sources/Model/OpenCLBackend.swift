@@ -45,7 +45,7 @@ public final class OpenCLBackend: Backend {
 
     /// Kernels both variants build.
     static let commonKernelNames = [
-        "gather_rows", "adam_step", "sigmoid_bce", "softmax_ce",
+        "gather_rows", "adam_step", "adamw_step", "sgd_step", "sigmoid_bce", "softmax_ce",
         "dense_forward", "dense_backward_input", "dense_backward_weight", "dense_backward_bias", "conv2d_sum_splits",
     ]
     /// Kernels with a CPU version (the same name with `_cpu` appended, same arguments, launched differently).
@@ -545,22 +545,26 @@ public final class OpenCLBackend: Backend {
 
     // MARK: Losses
 
-    public func sigmoidBinaryCrossEntropy(logits: Buffer, labels: Buffer, batch: Int, gradLogits: Buffer,
+    public func sigmoidBinaryCrossEntropy(logits: Buffer, labels: Buffer, classWeights: Buffer?, batch: Int, gradLogits: Buffer,
                                           losses: Buffer, probabilities: Buffer, resultOffset: Int) throws {
         try require(logits, batch, "logits"); try require(labels, batch, "labels")
         try require(gradLogits, batch, "gradLogits")
         try require(losses, resultOffset + batch, "losses"); try require(probabilities, resultOffset + batch, "probabilities")
-        try run("sigmoid_bce", global: [batch], logits, labels, batch, gradLogits, losses, probabilities, resultOffset)
+        if let classWeights { try require(classWeights, 2, "classWeights") }
+        try run("sigmoid_bce", global: [batch], logits, labels, batch, gradLogits, losses, probabilities, resultOffset,
+                classWeights ?? labels, classWeights == nil ? 0 : 1)
     }
 
-    public func softmaxCrossEntropy(logits: Buffer, labels: Buffer, batch: Int, classes: Int, gradLogits: Buffer,
-                                    losses: Buffer, probabilities: Buffer, resultOffset: Int) throws {
+    public func softmaxCrossEntropy(logits: Buffer, labels: Buffer, classWeights: Buffer?, batch: Int, classes: Int,
+                                    gradLogits: Buffer, losses: Buffer, probabilities: Buffer, resultOffset: Int) throws {
         try require(logits, batch * classes, "logits"); try require(labels, batch, "labels")
         try require(gradLogits, batch * classes, "gradLogits")
         try require(losses, resultOffset + batch, "losses")
         try require(probabilities, (resultOffset + batch) * classes, "probabilities")
+        if let classWeights { try require(classWeights, classes, "classWeights") }
         try run("softmax_ce", global: [batch],
-                logits, labels, batch, classes, gradLogits, losses, probabilities, resultOffset)
+                logits, labels, batch, classes, gradLogits, losses, probabilities, resultOffset,
+                classWeights ?? labels, classWeights == nil ? 0 : 1)
     }
 
     // MARK: Optimiser
@@ -573,5 +577,24 @@ public final class OpenCLBackend: Backend {
         let (stepSize, vScale) = AdamScalars.make(step: step, config: adam)
         try run("adam_step", global: [count], parameter, gradient, m, v, count,
                 adam.beta1, adam.beta2, adam.epsilon, stepSize, vScale)
+    }
+
+    public func adamWStep(parameter: Buffer, gradient: Buffer, m: Buffer, v: Buffer, count: Int,
+                          step: Int, config adam: AdamConfig, weightDecay: Float) throws {
+        for (buffer, role) in [(parameter, "parameter"), (gradient, "gradient"), (m, "m"), (v, "v")] {
+            try require(buffer, count, role)
+        }
+        let (stepSize, vScale) = AdamScalars.make(step: step, config: adam)
+        let decay = AdamScalars.decoupledDecay(config: adam, weightDecay: weightDecay)
+        try run("adamw_step", global: [count], parameter, gradient, m, v, count,
+                adam.beta1, adam.beta2, adam.epsilon, stepSize, vScale, decay)
+    }
+
+    public func sgdStep(parameter: Buffer, gradient: Buffer, momentum: Buffer, count: Int, config sgd: SGDConfig) throws {
+        for (buffer, role) in [(parameter, "parameter"), (gradient, "gradient"), (momentum, "momentum")] {
+            try require(buffer, count, role)
+        }
+        try run("sgd_step", global: [count], parameter, gradient, momentum, count,
+                sgd.learningRate, sgd.momentum, sgd.weightDecay, sgd.nesterov ? 1 : 0)
     }
 }

@@ -16,6 +16,8 @@ public struct EpochRecord: Codable, Equatable, Sendable {
     /// Training clips per second.
     public var clips_per_second: Double
     public var confusion: [[Int]]
+    /// The learning rate the epoch trained with (absent from histories of earlier versions).
+    public var lr: Double?
 
     public init(epoch: Int, train: ClassificationMetrics, validation: ClassificationMetrics, seconds: Double, trainClips: Int) {
         self.epoch = epoch
@@ -34,6 +36,7 @@ public struct EpochRecord: Codable, Equatable, Sendable {
         return "{\"epoch\":\(epoch),\"train_loss\":\(num(train_loss)),\"train_acc\":\(num(train_acc)),"
             + "\"val_loss\":\(num(val_loss)),\"val_acc\":\(num(val_acc)),\"precision\":\(num(precision)),"
             + "\"recall\":\(num(recall)),\"f1\":\(num(f1)),\"seconds\":\(num(seconds)),"
-            + "\"clips_per_second\":\(num(clips_per_second)),\"confusion\":\(cm)}"
+            + "\"clips_per_second\":\(num(clips_per_second)),\"confusion\":\(cm)"
+            + (lr.map { ",\"lr\":\(String(format: "%.9g", $0))" } ?? "") + "}"
     }
 }

@@ -28,6 +28,17 @@ public struct RunConfig: Codable, Equatable, Sendable {
     public var deviceName: String
     public var features: [String: String]
     public var gcnnVersion: String
+    /// The training options (`TrainingOptions`, `OptimizerSettings`); absent from folders of earlier versions.
+    public var optimizer: String?
+    public var weightDecay: Float?
+    public var momentum: Float?
+    public var nesterov: Bool?
+    public var lrSchedule: LearningRateSchedule?
+    public var monitor: String?
+    /// 0: no early stopping.
+    public var earlyStopPatience: Int?
+    public var classWeight: String?
+    public var classWeights: [Float]?
 
     public init(task: String, labels: [String], data: String, dataHash: String, split: String, valFraction: Double,
                 seed: UInt64, batchSize: Int, network: NetworkConfig, epochs: Int, trainClips: Int,
@@ -50,9 +61,9 @@ public struct RunConfig: Codable, Equatable, Sendable {
     public func conflicts(with other: RunConfig) throws -> [String] {
         let a = try JSONSerialization.jsonObject(with: JSONEncoder().encode(self)) as? [String: Any] ?? [:]
         let b = try JSONSerialization.jsonObject(with: JSONEncoder().encode(other)) as? [String: Any] ?? [:]
-        return Set(a.keys).union(b.keys).subtracting(Self.resumable).sorted().filter { key in
-            !NSDictionary(dictionary: [key: a[key] ?? NSNull()]).isEqual(to: [key: b[key] ?? NSNull()])
-        }
+        // Compared as canonical JSON: Foundation on Linux does not compare boxed Bools in an NSDictionary by value.
+        func canonical(_ value: Any?) -> Data? { try? JSONSerialization.data(withJSONObject: [value ?? NSNull()], options: [.sortedKeys]) }
+        return Set(a.keys).union(b.keys).subtracting(Self.resumable).sorted().filter { canonical(a[$0]) != canonical(b[$0]) }
     }
 
     /// Pretty, key-sorted JSON.

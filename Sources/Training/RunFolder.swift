@@ -63,7 +63,7 @@ public struct RunFolder {
                 throw RunFolderError.unreadableConfig(path: url.path, reason: "\(error)")
             }
             let new = Self.withMelRecipe(config)
-            var differing = try old.conflicts(with: new)
+            var differing = try old.fillingOptionDefaults().conflicts(with: new)
             if let i = differing.firstIndex(of: "features"), let was = old.features[Self.melRecipeKey],
                let now = new.features[Self.melRecipeKey], was != now {
                 differing[i] = "features (mel recipe '\(was)', now '\(now)')"
@@ -115,7 +115,7 @@ public struct RunFolder {
 
     /// Names of the files a run folder holds.
     static let fileNames = ["config.json", "architecture.json", "metrics.jsonl", "model.safetensors", TrainingState.fileName, "confusion.txt",
-                            "confusion.svg", "learning-curves.svg"]
+                            "confusion.svg", "learning-curves.svg", "best.safetensors", "best.json"]
 
     /// Removes the temporary files that a killed process left beside this folder's files (`AtomicFile`
     /// names them `.<file>.tmp-<pid>-<n>`); a file whose writer is still alive is left alone.

@@ -18,6 +18,8 @@ public struct TrainingJob {
     public var features: [String: String]
     public var out: URL
     public var resume: Bool
+    /// Optimiser (also in `network`), schedule, monitored metric and early stopping, class weighting.
+    public var options = TrainingOptions()
 
     public init(task: String, labels: [String], data: String, dataHash: String, train: LabeledClips, validation: LabeledClips,
                 split: SplitProtocol, valFraction: Double, seed: UInt64, epochs: Int, network: NetworkConfig,
@@ -67,10 +69,11 @@ public struct TrainingOutcome {
 /// seed, per-epoch seeded shuffling, validation after each epoch, atomic checkpoints, exact resumption.
 public enum TrainingRun {
     public static func run<B: Backend>(_ job: TrainingJob, backend: B, device: String, events: TrainingEvents = TrainingEvents()) throws -> TrainingOutcome {
-        let config = RunConfig(task: job.task, labels: job.labels, data: job.data, dataHash: job.dataHash, split: job.split.rawValue,
+        var config = RunConfig(task: job.task, labels: job.labels, data: job.data, dataHash: job.dataHash, split: job.split.rawValue,
                                valFraction: job.valFraction, seed: job.seed, batchSize: job.network.maxBatch, network: job.network,
                                epochs: job.epochs, trainClips: job.train.count, validationClips: job.validation.count,
                                device: device, deviceName: backend.deviceName, features: job.features)
+        config.record(job.options, network: job.network)
         let folder = RunFolder(job.out)
         let saved = try folder.open(config: config, resume: job.resume)
 
@@ -102,8 +105,15 @@ public enum TrainingRun {
             TrainingOutcome(history: history, parameters: parameters, folder: folder, interruption: interruption)
         }
 
+        var progress = MonitorProgress(metric: job.options.monitor, patience: job.options.earlyStopPatience, history: history)
+        if let stopped = progress.stoppedAfterEpoch {
+            events.notice(Self.earlyStopNotice(progress, stopped: stopped))
+            return outcome()
+        }
         var warmUpNoticed = false
         for epoch in stride(from: history.count + 1, through: job.epochs, by: 1) {
+            network.learningRate = Float(job.options.schedule.learningRate(base: Double(job.network.adam.learningRate), epoch: epoch - 1,
+                                                                           monitored: history.map { job.options.monitor.value(in: $0) }))
             if events.shouldStop() {
                 return outcome(TrainingInterruption(epoch: epoch, batchesDone: partial?.batchesDone ?? 0, batches: trainer.batchesPerEpoch))
             }
@@ -112,7 +122,7 @@ public enum TrainingRun {
             let resumed = partial
             partial = nil
             func elapsed() -> Double { (resumed?.seconds ?? 0) + Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
-            let record: EpochRecord
+            var record: EpochRecord
             do {
                 let pass = try trainer.trainEpoch(rng: &rng, resuming: resumed, shouldStop: events.shouldStop) { done, total in
                     events.batch(epoch, done, total) { try trainer.runningTrainLoss(clips: done * trainer.batchSize) }
@@ -134,13 +144,17 @@ public enum TrainingRun {
                 guard validationMetrics.loss.isFinite else { throw TrainingError.nonFiniteLoss(epoch: epoch, phase: "validation") }
                 record = EpochRecord(epoch: epoch, train: trainMetrics, validation: validationMetrics, seconds: elapsed(),
                                      trainClips: job.train.count)
+                record.lr = Double(network.learningRate)
                 parameters = try network.parameters()
+                var next = progress
+                let improved = next.update(record)
+                try folder.saveBest(parameters, improved: improved, progress: next, config: job.network, labels: job.labels,
+                                    task: job.task, metadata: Self.checkpointMetadata(job))
                 let state = TrainingState(epochsDone: epoch, parameters: parameters, adam: try network.adamState(),
                                           rng: rng.state, history: history + [record])
                 try folder.saveEpoch(state: state, config: job.network, labels: job.labels, task: job.task,
-                                     metadata: ["clip_seconds": job.features["clipSeconds"] ?? "2",
-                                                "clips_per_track": job.features["clipsPerTrack"] ?? "8",
-                                                MelRecipe.metadataKey: job.features["melRecipe"] ?? MelRecipe.librosa.rawValue])
+                                     metadata: Self.checkpointMetadata(job))
+                progress = next
             } catch let error as TrainingError {
                 throw error
             } catch {
@@ -158,7 +172,23 @@ public enum TrainingRun {
                 events.notice(note)
                 warmUpNoticed = true
             }
+            if let stopped = progress.stoppedAfterEpoch {
+                events.notice(Self.earlyStopNotice(progress, stopped: stopped))
+                break
+            }
         }
         return outcome()
+    }
+
+    static func checkpointMetadata(_ job: TrainingJob) -> [String: String] {
+        ["clip_seconds": job.features["clipSeconds"] ?? "2", "clips_per_track": job.features["clipsPerTrack"] ?? "8",
+         MelRecipe.metadataKey: job.features["melRecipe"] ?? MelRecipe.librosa.rawValue]
+    }
+
+    static func earlyStopNotice(_ progress: MonitorProgress, stopped: Int) -> String {
+        let best = progress.bestEpoch.map { "epoch \($0)" } ?? "none"
+        let value = progress.bestValue.map { String(format: "%.6g", $0) } ?? "nan"
+        return "early stop after epoch \(stopped): \(progress.metric.rawValue) has not improved for \(progress.patience ?? 0) epochs; "
+            + "best \(best) (\(progress.metric.rawValue) \(value)) is in best.safetensors"
     }
 }

@@ -31,6 +31,10 @@ public struct TrainingRequest: Sendable {
     public var batchNormMomentum: Float?
     /// How the clips' log-mel features are computed (recorded in config.json and the checkpoint).
     public var melRecipe: MelRecipe = .librosa
+    /// Optimiser, learning-rate schedule, monitored metric and early stopping, class weights (the seed's by default).
+    public var options = TrainingOptions()
+    /// Where Adam's (and AdamW's) ε enters the update (the seed's: Keras').
+    public var adamEpsilonPlacement: AdamEpsilonPlacement = .keras
 
     public init(task: String, device: String = "gpu", data: URL? = nil, epochs: Int = 2, batchSize: Int = 32,
                 learningRate: Float = 1e-3, seed: UInt64 = 0, split: String = "stratified", valFraction: Double = 0.3,
@@ -84,6 +88,7 @@ public enum TrainingSession {
         if let m = request.batchNormMomentum, !(m >= 0 && m < 1) {
             throw TrainingRequestError.invalid("--bn-momentum must be in [0, 1)")
         }
+        if let problem = request.options.problem { throw TrainingRequestError.invalid(problem) }
 
         var parameters = FeatureParameters.paper
         parameters.clipSeconds = request.clipSeconds
@@ -109,15 +114,21 @@ public enum TrainingSession {
             throw TrainingRequestError.invalid("architecture '\(architecture.name)' takes \(architecture.inputHeight)×\(architecture.inputWidth) clips, "
                 + "but the features are \(taskData.mels)×\(taskData.frames); set its \"input\" to [\(taskData.mels), \(taskData.frames)] or change --clip-seconds")
         }
-        let network = NetworkConfig(architecture: architecture, classes: task.outputs,
+        let train = taskData.clips.subset(division.train)
+        var network = NetworkConfig(architecture: architecture, classes: task.outputs,
                                     adam: AdamConfig(learningRate: request.learningRate), maxBatch: request.batchSize,
                                     seed: request.seed)
+        network.adam.placement = request.adamEpsilonPlacement
+        network.optimizer = request.options.optimizer
+        network.classWeights = request.options.classWeighting.weights(labels: train.labels, classes: task.outputs)
         _ = try network.resolved()
         let out = request.out ?? URL(fileURLWithPath: "runs/\(task)-\(timestamp())")
-        return TrainingJob(task: task.description, labels: task.genres, data: dataDescription, dataHash: taskData.hash,
-                           train: taskData.clips.subset(division.train), validation: taskData.clips.subset(division.validation),
-                           split: split, valFraction: request.valFraction, seed: request.seed, epochs: request.epochs,
-                           network: network, features: recorded(parameters), out: out, resume: request.resume)
+        var job = TrainingJob(task: task.description, labels: task.genres, data: dataDescription, dataHash: taskData.hash,
+                              train: train, validation: taskData.clips.subset(division.validation),
+                              split: split, valFraction: request.valFraction, seed: request.seed, epochs: request.epochs,
+                              network: network, features: recorded(parameters), out: out, resume: request.resume)
+        job.options = request.options
+        return job
     }
 
     /// The clips of `task` from `data` (a GTZAN-layout folder) or, when nil, from the built-in synthetic
