@@ -74,7 +74,7 @@ final class CLBuildOutputTests: XCTestCase {
     /// Runs `work` with descriptor 2 sent to a temporary file; returns what reached it.
     private func standardError(during work: () throws -> Void) rethrows -> String {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("gcnn-stderr-\(UUID().uuidString)")
-        FileManager.default.createFile(atPath: url.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: url.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: url) }
         let handle = try! FileHandle(forWritingTo: url)
         fflush(nil)
