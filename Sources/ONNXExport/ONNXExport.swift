@@ -188,11 +188,15 @@ private struct GraphBuilder {
         t.name = name
         t.dims = dims.map(Int64.init)
         t.dataType = Int32(Onnx_TensorProto.DataType.float.rawValue)
+        #if _endian(little)
+        t.rawData = values.withUnsafeBytes { Data($0) }
+        #else
         var raw = [UInt8](repeating: 0, count: values.count * 4)
         raw.withUnsafeMutableBytes { out in
             for (i, v) in values.enumerated() { out.storeBytes(of: v.bitPattern.littleEndian, toByteOffset: 4 * i, as: UInt32.self) }
         }
         t.rawData = Data(raw)
+        #endif
         return t
     }
 
