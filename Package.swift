@@ -14,6 +14,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         // System libraries from Debian (see README and .ci/run for the packages).
@@ -44,9 +45,17 @@ let package = Package(
         // Tasks, splits, the training loop, run folders, experiments: the stage between features and reports.
         .target(name: "Training", dependencies: ["Model", "Audio"], exclude: ["Data"], plugins: ["EmbedFiles"]),
 
+        // ONNX's `onnx.proto` as Swift (generated once by scripts/generate-onnx-proto.sh, committed).
+        .target(name: "ONNXProto", dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")],
+                exclude: ["README.md"]),
+        // A checkpoint as an ONNX model (`gcnn export onnx`).
+        .target(name: "ONNXExport", dependencies: [
+            "Model", "ONNXProto", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+        ]),
+
         // The `gcnn` command: parses and reports, nothing else.
         .executableTarget(name: "CLI", dependencies: [
-            "Model", "Audio", "CLRuntime", "Training",
+            "Model", "Audio", "CLRuntime", "Training", "ONNXExport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -57,6 +66,9 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Model"]),
         .testTarget(name: "CLITests", dependencies: ["CLI"]),
+        .testTarget(name: "ONNXExportTests", dependencies: [
+            "ONNXExport", "ONNXProto", "Model", "Training", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+        ], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v5]
 )
