@@ -9,5 +9,6 @@ struct GCNN: ParsableCommand {
         subcommands: [
             DevicesCommand.self, CheckCommand.self, TrainCommand.self, EvaluateCommand.self, PredictCommand.self, ExperimentCommand.self,
             FeaturesCommand.self, SpectrogramCommand.self, SynthCommand.self, BenchCommand.self, ArchCommand.self,
+            ImportCommand.self, ExportCommand.self,
         ])
 }

@@ -16,7 +16,7 @@ public struct FilePrediction {
 /// `[N, mels, frames]`, classified by a checkpoint.
 public enum Prediction {
     public static func run(model: URL, files: [String], device: String, notice: (String) -> Void) throws -> [FilePrediction] {
-        let checkpoint = try ModelCheckpoint.read(model)
+        let checkpoint = try ModelSource.load(model)
         var parameters = FeatureParameters.paper
         if let seconds = checkpoint.metadata["clip_seconds"].flatMap(Double.init) { parameters.clipSeconds = seconds }
         if let clips = checkpoint.metadata["clips_per_track"].flatMap(Int.init) { parameters.clipsPerTrack = clips }
