@@ -60,7 +60,7 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "AudioTests", dependencies: ["Audio"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "Model"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Model", "KerasFormat"]),
         .testTarget(name: "CLITests", dependencies: ["CLI"]),
         .testTarget(name: "KerasFormatTests", dependencies: ["KerasFormat", "Model", "Training"], resources: [.copy("Fixtures")]),
     ],

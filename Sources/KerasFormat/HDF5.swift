@@ -7,18 +7,53 @@ struct HDF5Failure: Error, CustomStringConvertible {
     init(_ message: String) { description = message }
 }
 
-/// Serialises every use of libhdf5 (Debian's serial build is not thread-safe) and silences its error stack.
+/// Serialises every use of libhdf5 (Debian's serial build is not thread-safe), silences its error stack, and
+/// bounds its time: libhdf5 (1.10.8 here, 1.14.6 too) can loop forever on a damaged file (found by
+/// `testKerasImportFuzz`: a vlen string attribute whose global-heap reference is mutated), and a C call cannot be
+/// interrupted. Each use runs on its own thread; one that does not finish within `timeLimit` seconds is
+/// reported in one line and leaves the library marked stuck, so later uses fail at once instead of waiting
+/// on its lock (the `gcnn` process exits after reporting, which ends the stuck thread).
 enum HDF5Library {
     private static let lock = NSRecursiveLock()
+    private static let state = NSLock()
+    nonisolated(unsafe) private static var stuck = false
     private static let ready: Bool = gcnn_h5_init() >= 0
 
-    /// Runs `body` holding the library; every `HDF5Node` must be created and released inside it.
-    static func with<T>(_ body: () throws -> T) throws -> T {
-        lock.lock()
-        defer { lock.unlock() }
-        guard ready else { throw HDF5Failure("libhdf5 did not initialise") }
-        return try body()
+    /// Seconds one use of libhdf5 may take: `GCNN_HDF5_SECONDS`, default 60 (real models take milliseconds).
+    static var timeLimit: Double {
+        Double(ProcessInfo.processInfo.environment["GCNN_HDF5_SECONDS"] ?? "").flatMap { $0 > 0 ? $0 : nil } ?? 60
     }
+
+    /// Runs `body` holding the library; every `HDF5Node` must be created and released inside it.
+    static func with<T>(_ body: @escaping () throws -> T) throws -> T {
+        state.lock()
+        let isStuck = stuck
+        state.unlock()
+        guard !isStuck else { throw HDF5Failure("libhdf5 is still stuck in an earlier damaged file; run gcnn again for this one") }
+        let box = ResultBox<T>()
+        let done = DispatchSemaphore(value: 0)
+        let thread = Thread {
+            lock.lock()
+            defer { lock.unlock(); done.signal() }
+            guard ready else { box.result = .failure(HDF5Failure("libhdf5 did not initialise")); return }
+            box.result = Result { try body() }
+        }
+        thread.stackSize = 16 << 20
+        thread.start()
+        let limit = timeLimit
+        guard done.wait(timeout: .now() + limit) == .success, let result = box.result else {
+            state.lock()
+            stuck = true
+            state.unlock()
+            throw HDF5Failure("libhdf5 did not finish reading it within \(Int(limit)) s: the HDF5 structure is damaged (libhdf5 loops on some damaged files)")
+        }
+        return try result.get()
+    }
+}
+
+/// The result of work on another thread.
+private final class ResultBox<T>: @unchecked Sendable {
+    var result: Result<T, Error>?
 }
 
 /// An open HDF5 file or group (closed when released).

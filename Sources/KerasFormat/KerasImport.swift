@@ -64,13 +64,13 @@ public enum KerasImport {
                     guard config.count == 1 else { throw fail("the model_config attribute holds \(config.count) strings, not one") }
                     let mapped = try KerasMapping.architecture(KerasModelConfig.parse(config[0], fail: fail), file: path)
                     let group = try root.child("model_weights") == .group ? try root.group("model_weights") : root
-                    let weights = try KerasWeights.keras2(group)
+                    let weights = try KerasWeights.keras2(group, fileBytes: bytes.count)
                     return try model(mapped, weights: weights, format: .keras2HDF5, extra: [:], path: path)
                 }
                 guard let architecture else {
                     throw fail("has no model_config attribute: it holds weights only (save_weights or .weights.h5); pass --arch with the architecture (a gcnn preset or .json spec, or the Keras model's JSON)")
                 }
-                let weights = try root.strings(attribute: "layer_names") != nil ? try KerasWeights.keras2(root) : try KerasWeights.keras3(root)
+                let weights = try root.strings(attribute: "layer_names") != nil ? try KerasWeights.keras2(root, fileBytes: bytes.count) : try KerasWeights.keras3(root, fileBytes: bytes.count)
                 let mapped = try architecture.mapped(weights: weights, file: path)
                 return try model(mapped, weights: weights, format: .weightsOnly, extra: [:], path: path)
             }
@@ -82,8 +82,15 @@ public enum KerasImport {
     /// A `.keras` archive: config.json (the model) and model.weights.h5 (Keras 3 layout), metadata.json.
     private static func archive(_ bytes: [UInt8], path: String) throws -> KerasImportedModel {
         func fail(_ message: String) -> KerasError { KerasError(file: path, message) }
+        // Read from a file, not from memory: ZIPFoundation 0.9.20's in-memory archive traps when a damaged
+        // archive makes it read past its end; the file-backed one reports an error.
+        let copy = FileManager.default.temporaryDirectory.appendingPathComponent("gcnn-keras-\(getpid())-\(UUID().uuidString).zip")
+        do { try Data(bytes).write(to: copy) } catch {
+            throw fail("cannot stage the archive in \(copy.deletingLastPathComponent().path): \(error.localizedDescription)")
+        }
+        defer { try? FileManager.default.removeItem(at: copy) }
         let zip: Archive
-        do { zip = try Archive(data: Data(bytes), accessMode: .read) } catch {
+        do { zip = try Archive(url: copy, accessMode: .read) } catch {
             throw fail("not a readable zip archive (truncated or damaged .keras file)")
         }
         func entry(_ name: String, limit: Int) throws -> [UInt8]? {
@@ -114,7 +121,7 @@ public enum KerasImport {
         do {
             var imported = try HDF5Library.with {
                 let root = try HDF5Node.open(bytes: weightBytes)
-                return try model(mapped, weights: try KerasWeights.keras3(root), format: .kerasArchive, extra: extra, path: path)
+                return try model(mapped, weights: try KerasWeights.keras3(root, fileBytes: weightBytes.count), format: .kerasArchive, extra: extra, path: path)
             }
             if labels.count == max(2, mapped.classes) { imported.checkpoint.labels = labels }
             return imported
