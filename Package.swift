@@ -15,6 +15,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", exact: "0.9.20"),
     ],
     targets: [
         // System libraries from Debian (see README and .ci/run for the packages).
@@ -24,6 +25,7 @@ let package = Package(
         .systemLibrary(name: "CSndfile", pkgConfig: "sndfile", providers: [.apt(["libsndfile1-dev"])]),
         .systemLibrary(name: "CSamplerate", pkgConfig: "samplerate", providers: [.apt(["libsamplerate0-dev"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
 
         // Swift over the OpenCL C API.
         .target(name: "CLRuntime", dependencies: ["COpenCL"]),
@@ -42,8 +44,11 @@ let package = Package(
         // Decoding, resampling, log-mel features, clips, datasets, feature cache, synthetic corpus, pictures.
         .target(name: "Audio", dependencies: ["CFFTW", "CSndfile", "CSamplerate", "CPNG"]),
 
+        // Keras models in and out: full-model HDF5 (Keras 2), .keras archives (Keras 3), weights-only HDF5.
+        .target(name: "KerasFormat", dependencies: ["Model", "CHDF5", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
+
         // Tasks, splits, the training loop, run folders, experiments: the stage between features and reports.
-        .target(name: "Training", dependencies: ["Model", "Audio"], exclude: ["Data"], plugins: ["EmbedFiles"]),
+        .target(name: "Training", dependencies: ["Model", "Audio", "KerasFormat"], exclude: ["Data"], plugins: ["EmbedFiles"]),
 
         // ONNX's `onnx.proto` as Swift (generated once by scripts/generate-onnx-proto.sh, committed).
         .target(name: "ONNXProto", dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")],
@@ -55,7 +60,7 @@ let package = Package(
 
         // The `gcnn` command: parses and reports, nothing else.
         .executableTarget(name: "CLI", dependencies: [
-            "Model", "Audio", "CLRuntime", "Training", "ONNXExport",
+            "Model", "Audio", "CLRuntime", "Training", "KerasFormat", "ONNXExport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -64,11 +69,12 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "AudioTests", dependencies: ["Audio"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "Model"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Model", "KerasFormat"]),
         .testTarget(name: "CLITests", dependencies: ["CLI"]),
         .testTarget(name: "ONNXExportTests", dependencies: [
             "ONNXExport", "ONNXProto", "Model", "Training", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
         ], resources: [.copy("Fixtures")]),
+        .testTarget(name: "KerasFormatTests", dependencies: ["KerasFormat", "Model", "Training"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -7,4 +7,4 @@ export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends \
     ocl-icd-opencl-dev opencl-headers pocl-opencl-icd clinfo \
-    libfftw3-dev libsndfile1-dev libsamplerate0-dev libpng-dev pkg-config >/dev/null
+    libfftw3-dev libsndfile1-dev libsamplerate0-dev libpng-dev libhdf5-dev zlib1g-dev pkg-config >/dev/null

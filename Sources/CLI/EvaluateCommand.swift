@@ -9,7 +9,7 @@ struct EvaluateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "evaluate", abstract: "Evaluate a checkpoint: clip-level and track-level accuracy, F1, confusion matrix.")
 
-    @Option(help: "A model.safetensors written by `gcnn train`.")
+    @Option(help: "A model.safetensors written by `gcnn train`, a run or model folder, or a Keras file (.keras, .h5, .hdf5).")
     var model: String
     @Option(help: "A GTZAN-layout folder; default: the built-in synthetic corpus.")
     var data: String?

@@ -8,6 +8,7 @@ struct GCNN: ParsableCommand {
         abstract: "GPU-accelerated trainer for genre-classification CNNs on log-mel spectrograms.",
         subcommands: [
             DevicesCommand.self, CheckCommand.self, TrainCommand.self, EvaluateCommand.self, PredictCommand.self, ExperimentCommand.self,
-            FeaturesCommand.self, SpectrogramCommand.self, SynthCommand.self, BenchCommand.self, ArchCommand.self, ExportCommand.self,
+            FeaturesCommand.self, SpectrogramCommand.self, SynthCommand.self, BenchCommand.self, ArchCommand.self,
+            ImportCommand.self, ExportCommand.self,
         ])
 }

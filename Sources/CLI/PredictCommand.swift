@@ -8,7 +8,7 @@ struct PredictCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "predict", abstract: "Classify audio files or .npy feature arrays [N,64,173] with a checkpoint.")
 
-    @Option(help: "A model.safetensors written by `gcnn train`.")
+    @Option(help: "A model.safetensors written by `gcnn train`, a run or model folder, or a Keras file (.keras, .h5, .hdf5).")
     var model: String
     @Argument(help: "Audio files or .npy arrays.")
     var files: [String]

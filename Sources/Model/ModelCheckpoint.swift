@@ -49,6 +49,10 @@ public enum ModelCheckpoint {
         public var labels: [String]
         public var metadata: [String: String]
         public var architecture: Architecture { config.architecture }
+
+        public init(parameters: ParameterSet, config: NetworkConfig, labels: [String], metadata: [String: String]) {
+            self.parameters = parameters; self.config = config; self.labels = labels; self.metadata = metadata
+        }
     }
 
     /// Reads `url`, rebuilding the architecture from the metadata and checking that every tensor the network

@@ -34,7 +34,7 @@ public struct EvaluationReport {
 
 public enum Evaluation {
     public static func run(_ request: EvaluationRequest, notice: (String) -> Void) throws -> EvaluationReport {
-        let checkpoint = try ModelCheckpoint.read(request.model)
+        let checkpoint = try ModelSource.load(request.model)
         let task = try request.task.map(GenreTask.parse) ?? GenreTask(genres: checkpoint.labels)
         guard task.genres.count >= 2 else {
             throw TrainingRequestError.invalid("\(request.model.path) names no classes; pass --task")

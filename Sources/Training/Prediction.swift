@@ -18,7 +18,7 @@ public struct FilePrediction {
 public enum Prediction {
     public static func run(model: URL, files: [String], device: String, melRecipe: MelRecipe? = nil,
                            notice: (String) -> Void) throws -> [FilePrediction] {
-        let checkpoint = try ModelCheckpoint.read(model)
+        let checkpoint = try ModelSource.load(model)
         let parameters = try FeatureParameters.trained(checkpoint, path: model.path, recipe: melRecipe, notice: notice)
         let per = checkpoint.config.inputCount
         var inputs: [(file: String, count: Int, values: [Float])] = []
