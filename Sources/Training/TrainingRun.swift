@@ -17,6 +17,12 @@ public struct TrainingJob {
     public var features: [String: String]
     public var out: URL
     public var resume: Bool
+    /// The recipe the settings came from (recorded in `config.json`).
+    public var recipe: TrainingRecipe = .default
+    /// Where validation's batch-norm statistics come from (`running`: the old behaviour).
+    public var batchNormStatistics: BatchNormStatistics = .running
+    /// The track of each validation clip, for track-level metrics each epoch (none: clip level only).
+    public var validationTracks: [String]? = nil
 
     public init(task: String, labels: [String], data: String, dataHash: String, train: LabeledClips, validation: LabeledClips,
                 split: SplitProtocol, valFraction: Double, seed: UInt64, epochs: Int, network: NetworkConfig,
@@ -67,7 +73,8 @@ public enum TrainingRun {
         let config = RunConfig(task: job.task, labels: job.labels, data: job.data, dataHash: job.dataHash, split: job.split.rawValue,
                                valFraction: job.valFraction, seed: job.seed, batchSize: job.network.maxBatch, network: job.network,
                                epochs: job.epochs, trainClips: job.train.count, validationClips: job.validation.count,
-                               device: device, deviceName: backend.deviceName, features: job.features)
+                               device: device, deviceName: backend.deviceName, features: job.features,
+                               recipe: job.recipe, batchNormStatistics: job.batchNormStatistics)
         let folder = RunFolder(job.out)
         let saved = try folder.open(config: config, resume: job.resume)
 
@@ -127,10 +134,16 @@ public enum TrainingRun {
                     return outcome(TrainingInterruption(epoch: epoch, batchesDone: done, batches: trainer.batchesPerEpoch))
                 }
                 guard trainMetrics.loss.isFinite else { throw TrainingError.nonFiniteLoss(epoch: epoch, phase: "training") }
-                let validationMetrics = try trainer.validate()
+                if job.batchNormStatistics == .precise { try trainer.estimateBatchNormStatistics() }
+                let validationMetrics: ClassificationMetrics, trackMetrics: ClassificationMetrics?
+                if let tracks = job.validationTracks {
+                    (validationMetrics, trackMetrics) = try trainer.validate(tracks: tracks)
+                } else {
+                    (validationMetrics, trackMetrics) = (try trainer.validate(), nil)
+                }
                 guard validationMetrics.loss.isFinite else { throw TrainingError.nonFiniteLoss(epoch: epoch, phase: "validation") }
                 record = EpochRecord(epoch: epoch, train: trainMetrics, validation: validationMetrics, seconds: elapsed(),
-                                     trainClips: job.train.count)
+                                     trainClips: job.train.count, validationTracks: trackMetrics)
                 parameters = try network.parameters()
                 let state = TrainingState(epochsDone: epoch, parameters: parameters, adam: try network.adamState(),
                                           rng: rng.state, history: history + [record])
@@ -148,7 +161,7 @@ public enum TrainingRun {
             }
             history.append(record)
             events.epoch(record)
-            if !warmUpNoticed, let momentum = job.network.architecture.batchNormMomenta.max(),
+            if !warmUpNoticed, job.batchNormStatistics == .running, let momentum = job.network.architecture.batchNormMomenta.max(),
                let note = BatchNormWarmUp.notice(momentum: momentum,
                                                                  steps: epoch * trainer.batchesPerEpoch) {
                 events.notice(note)

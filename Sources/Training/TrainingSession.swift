@@ -12,7 +12,8 @@ public struct TrainingRequest: Sendable {
     public var batchSize: Int
     public var learningRate: Float
     public var seed: UInt64
-    public var split: String
+    /// nil: the recipe's.
+    public var split: String?
     public var valFraction: Double
     /// The run folder; nil: `runs/<task>-<timestamp>`.
     public var out: URL?
@@ -29,9 +30,17 @@ public struct TrainingRequest: Sendable {
     /// Overrides every batch-norm layer's running-statistics momentum (Keras' sense; the spec's when nil:
     /// the seed's 0.99 in the paper preset; PyTorch's default is 0.9).
     public var batchNormMomentum: Float?
+    /// The defaults that `split`, `batchNormStatistics` and `melRecipe` fall back to.
+    public var recipe: TrainingRecipe = .default
+    /// nil: the recipe's.
+    public var batchNormStatistics: BatchNormStatistics?
+    /// The log-mel recipe; nil: the recipe's.
+    public var melRecipe: MelRecipe?
+    /// The log-mel recipe the features use.
+    public var resolvedMelRecipe: MelRecipe { melRecipe ?? recipe.melRecipe }
 
     public init(task: String, device: String = "gpu", data: URL? = nil, epochs: Int = 2, batchSize: Int = 32,
-                learningRate: Float = 1e-3, seed: UInt64 = 0, split: String = "stratified", valFraction: Double = 0.3,
+                learningRate: Float = 1e-3, seed: UInt64 = 0, split: String? = nil, valFraction: Double = 0.3,
                 out: URL? = nil, resume: Bool = false, cacheDir: URL = GCNNPaths.cacheDirectory, syntheticTracksPerGenre: Int = 100) {
         self.task = task; self.device = device; self.data = data; self.epochs = epochs; self.batchSize = batchSize
         self.learningRate = learningRate; self.seed = seed; self.split = split; self.valFraction = valFraction
@@ -73,8 +82,9 @@ public enum TrainingSession {
     /// Resolves the task and its data and splits them: everything before the device is touched.
     public static func prepare(_ request: TrainingRequest, notice: (String) -> Void) throws -> TrainingJob {
         let task = try GenreTask.parse(request.task)
-        guard let split = SplitProtocol(rawValue: request.split.lowercased()) else {
-            throw TrainingRequestError.unknownSplit(request.split)
+        let splitName = request.split ?? request.recipe.split.rawValue
+        guard let split = SplitProtocol(rawValue: splitName.lowercased()) else {
+            throw TrainingRequestError.unknownSplit(splitName)
         }
         guard request.epochs >= 1 else { throw TrainingRequestError.invalid("--epochs must be at least 1") }
         guard request.batchSize >= 1 else { throw TrainingRequestError.invalid("--batch-size must be at least 1") }
@@ -111,10 +121,14 @@ public enum TrainingSession {
                                     seed: request.seed)
         _ = try network.resolved()
         let out = request.out ?? URL(fileURLWithPath: "runs/\(task)-\(timestamp())")
-        return TrainingJob(task: task.description, labels: task.genres, data: dataDescription, dataHash: taskData.hash,
-                           train: taskData.clips.subset(division.train), validation: taskData.clips.subset(division.validation),
-                           split: split, valFraction: request.valFraction, seed: request.seed, epochs: request.epochs,
-                           network: network, features: recorded(parameters), out: out, resume: request.resume)
+        var job = TrainingJob(task: task.description, labels: task.genres, data: dataDescription, dataHash: taskData.hash,
+                              train: taskData.clips.subset(division.train), validation: taskData.clips.subset(division.validation),
+                              split: split, valFraction: request.valFraction, seed: request.seed, epochs: request.epochs,
+                              network: network, features: recorded(parameters), out: out, resume: request.resume)
+        job.recipe = request.recipe
+        job.batchNormStatistics = request.batchNormStatistics ?? request.recipe.batchNormStatistics
+        job.validationTracks = division.validation.map { taskData.origins[$0].track }
+        return job
     }
 
     /// The clips of `task` from `data` (a GTZAN-layout folder) or, when nil, from the built-in synthetic
