@@ -23,6 +23,8 @@ public struct EpochRecord: Codable, Equatable, Sendable {
     public var val_track_pr_auc: Double?
     /// Wall-clock seconds of the epoch (training and validation).
     public var seconds: Double
+    /// Seconds of the epoch spent re-estimating batch-norm statistics (`--bn-statistics precise`), else nil.
+    public var bn_statistics_seconds: Double?
     /// Training clips per second.
     public var clips_per_second: Double
     public var confusion: [[Int]]
@@ -51,6 +53,6 @@ public struct EpochRecord: Codable, Equatable, Sendable {
             + "\"recall\":\(num(recall)),\"f1\":\(num(f1)),\"val_roc_auc\":\(num(val_roc_auc)),\"val_pr_auc\":\(num(val_pr_auc)),"
             + "\"val_track_acc\":\(num(val_track_acc)),\"val_track_f1\":\(num(val_track_f1)),"
             + "\"val_track_roc_auc\":\(num(val_track_roc_auc)),\"val_track_pr_auc\":\(num(val_track_pr_auc)),\"seconds\":\(num(seconds)),"
-            + "\"clips_per_second\":\(num(clips_per_second)),\"confusion\":\(cm)}"
+            + "\"bn_statistics_seconds\":\(num(bn_statistics_seconds)),\"clips_per_second\":\(num(clips_per_second)),\"confusion\":\(cm)}"
     }
 }

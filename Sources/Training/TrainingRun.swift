@@ -116,7 +116,7 @@ public enum TrainingRun {
             let resumed = partial
             partial = nil
             func elapsed() -> Double { (resumed?.seconds ?? 0) + Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
-            let record: EpochRecord
+            var record: EpochRecord
             do {
                 let pass = try trainer.trainEpoch(rng: &rng, resuming: resumed, shouldStop: events.shouldStop) { done, total in
                     events.batch(epoch, done, total) { try trainer.runningTrainLoss(clips: done * trainer.batchSize) }
@@ -134,7 +134,14 @@ public enum TrainingRun {
                     return outcome(TrainingInterruption(epoch: epoch, batchesDone: done, batches: trainer.batchesPerEpoch))
                 }
                 guard trainMetrics.loss.isFinite else { throw TrainingError.nonFiniteLoss(epoch: epoch, phase: "training") }
-                if job.batchNormStatistics == .precise { try trainer.estimateBatchNormStatistics() }
+                var statisticsSeconds: Double? = nil
+                if job.batchNormStatistics == .precise {
+                    try trainer.network.backend.finish()
+                    let t0 = DispatchTime.now().uptimeNanoseconds
+                    try trainer.estimateBatchNormStatistics()
+                    try trainer.network.backend.finish()
+                    statisticsSeconds = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+                }
                 let validationMetrics: ClassificationMetrics, trackMetrics: ClassificationMetrics?
                 if let tracks = job.validationTracks {
                     (validationMetrics, trackMetrics) = try trainer.validate(tracks: tracks)
@@ -144,6 +151,7 @@ public enum TrainingRun {
                 guard validationMetrics.loss.isFinite else { throw TrainingError.nonFiniteLoss(epoch: epoch, phase: "validation") }
                 record = EpochRecord(epoch: epoch, train: trainMetrics, validation: validationMetrics, seconds: elapsed(),
                                      trainClips: job.train.count, validationTracks: trackMetrics)
+                record.bn_statistics_seconds = statisticsSeconds
                 parameters = try network.parameters()
                 let state = TrainingState(epochsDone: epoch, parameters: parameters, adam: try network.adamState(),
                                           rng: rng.state, history: history + [record])

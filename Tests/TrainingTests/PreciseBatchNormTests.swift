@@ -1,4 +1,5 @@
 import Foundation
+import Audio
 import Model
 @testable import Training
 import XCTest
@@ -103,8 +104,11 @@ final class PreciseBatchNormTests: XCTestCase {
         let resumed = try TrainingRun.run(job(out: dir.appendingPathComponent("b"), epochs: 3, statistics: .precise, resume: true),
                                           backend: ReferenceBackend(), device: "cpu")
         XCTAssertEqual(resumed.parameters, straight.parameters)
-        func strip(_ r: EpochRecord) -> EpochRecord { var r = r; r.seconds = 0; r.clips_per_second = 0; return r }
+        func strip(_ r: EpochRecord) -> EpochRecord {
+            var r = r; r.seconds = 0; r.clips_per_second = 0; r.bn_statistics_seconds = nil; return r
+        }
         XCTAssertEqual(resumed.history.map(strip), straight.history.map(strip))
+        XCTAssertNotNil(straight.history.last?.bn_statistics_seconds)
     }
 
     func testTrackMetricsAverageEachTracksClips() {
@@ -114,5 +118,23 @@ final class PreciseBatchNormTests: XCTestCase {
         XCTAssertEqual(m.confusion.counts, [[0, 1], [0, 1]])
         XCTAssertEqual(m.rocAUC, 1, "0.75 > 0.55")
         XCTAssertEqual(m.loss, (-log(0.45) - log(0.75)) / 2, accuracy: 1e-6)
+    }
+}
+
+/// The recipes' settings, and a request's explicit options over them.
+final class TrainingRecipeTests: XCTestCase {
+    func testRecipesAndOverrides() {
+        XCTAssertEqual(TrainingRecipe.seed.split, .kerasTail)
+        XCTAssertEqual(TrainingRecipe.seed.batchNormStatistics, .running)
+        XCTAssertEqual(TrainingRecipe.seed.melRecipe, .seed)
+        XCTAssertEqual(TrainingRecipe.default.split, .stratified)
+        XCTAssertEqual(TrainingRecipe.default.batchNormStatistics, .precise)
+        XCTAssertEqual(TrainingRecipe.default.melRecipe, .librosa)
+        var request = TrainingRequest(task: "metal-jazz")
+        request.recipe = .seed
+        XCTAssertEqual(request.resolvedMelRecipe, .seed)
+        request.melRecipe = .librosa
+        XCTAssertEqual(request.resolvedMelRecipe, .librosa)
+        XCTAssertNil(request.split, "no explicit split: the recipe's")
     }
 }
