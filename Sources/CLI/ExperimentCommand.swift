@@ -24,6 +24,8 @@ struct ExperimentCommand: ParsableCommand {
         @Option(name: .customLong("bn-momentum"), help: "Sets every batch-norm layer's running-statistics momentum, Keras' sense (default: the architecture's; the paper's is the seed's 0.99).")
         var bnMomentum: Float?
         @OptionGroup var network: ArchitectureOptions
+        @Flag(name: .customLong("tables-only"), help: "Write the tables from the epochs the runs in --out have finished (an interrupted sweep's), without training.")
+        var tablesOnly = false
 
         func request(epochs: Int, seeds: Int, name: String) throws -> ExperimentRequest {
             guard seeds >= 1 else { throw CLIFailure("--seeds must be at least 1") }
@@ -51,7 +53,7 @@ struct ExperimentCommand: ParsableCommand {
         func run() throws {
             let request = try common.request(epochs: 2, seeds: seeds, name: "paper")
             do {
-                let runs = try Experiments.paper(request, events: ExperimentCommand.events())
+                let runs = try Experiments.paper(request, events: ExperimentCommand.events(), training: !common.tablesOnly)
                 let table = Experiments.paperMarkdown(runs)
                 print(table)
                 try ExperimentCommand.write(table, request.out.appendingPathComponent("table2.md"))
@@ -71,7 +73,7 @@ struct ExperimentCommand: ParsableCommand {
             let request = try common.request(epochs: epochs, seeds: seeds, name: "pairs")
             let genres = GenreName.gtzan
             do {
-                let runs = try Experiments.pairs(request, genres: genres, events: ExperimentCommand.events())
+                let runs = try Experiments.pairs(request, genres: genres, events: ExperimentCommand.events(), training: !common.tablesOnly)
                 let table = Experiments.pairsMarkdown(runs, genres: genres)
                 print(table)
                 try ExperimentCommand.write(table, request.out.appendingPathComponent("pairs.md"))

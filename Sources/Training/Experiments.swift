@@ -85,14 +85,28 @@ public enum Experiments {
         return ExperimentRun(task: task, split: split, seed: seed, recipe: recipe, history: outcome.history)
     }
 
+    /// The finished epochs a cell's folder holds (its `metrics.jsonl`), without training; nil when none.
+    public static func finished(task: String, split: SplitProtocol, seed: UInt64, recipe: TrainingRecipe,
+                                _ request: ExperimentRequest) -> ExperimentRun? {
+        let url = folder(request, task: task, split: split, seed: seed).appendingPathComponent("metrics.jsonl")
+        guard let text = try? String(contentsOf: url, encoding: .utf8) else { return nil }
+        let history = text.split(separator: "\n").compactMap { try? JSONDecoder().decode(EpochRecord.self, from: Data($0.utf8)) }
+        return history.isEmpty ? nil : ExperimentRun(task: task, split: split, seed: seed, recipe: recipe, history: history)
+    }
+
     /// Table 2: the four tasks under `keras-tail` (the seed's protocol and recipe) and `stratified` (gcnn's
-    /// defaults), once per seed, seed by seed (an interrupted sweep has whole seeds to show).
-    public static func paper(_ request: ExperimentRequest, events: TrainingEvents) throws -> [ExperimentRun] {
+    /// defaults), once per seed, seed by seed (an interrupted sweep has whole seeds to show). With
+    /// `training` false, only what the folders already hold (`finished`).
+    public static func paper(_ request: ExperimentRequest, events: TrainingEvents, training: Bool = true) throws -> [ExperimentRun] {
         var runs: [ExperimentRun] = []
         for seed in request.seedList {
             for split in [SplitProtocol.kerasTail, .stratified] {
                 for task in GenreTask.paperTasks {
-                    runs.append(try train(task: task, split: split, seed: seed, recipe: recipe(for: split), request, events: events))
+                    if training {
+                        runs.append(try train(task: task, split: split, seed: seed, recipe: recipe(for: split), request, events: events))
+                    } else if let run = finished(task: task, split: split, seed: seed, recipe: recipe(for: split), request) {
+                        runs.append(run)
+                    }
                 }
             }
         }
@@ -184,12 +198,17 @@ public enum Experiments {
     }
 
     /// All 45 genre pairs under `stratified` with gcnn's defaults, once per seed, seed by seed.
-    public static func pairs(_ request: ExperimentRequest, genres: [String], events: TrainingEvents) throws -> [ExperimentRun] {
+    public static func pairs(_ request: ExperimentRequest, genres: [String], events: TrainingEvents,
+                             training: Bool = true) throws -> [ExperimentRun] {
         var runs: [ExperimentRun] = []
         for seed in request.seedList {
             for i in genres.indices { for j in genres.indices where j > i {
-                runs.append(try train(task: "\(genres[i])-\(genres[j])", split: .stratified, seed: seed, recipe: .default, request,
-                                      events: events))
+                let task = "\(genres[i])-\(genres[j])"
+                if training {
+                    runs.append(try train(task: task, split: .stratified, seed: seed, recipe: .default, request, events: events))
+                } else if let run = finished(task: task, split: .stratified, seed: seed, recipe: .default, request) {
+                    runs.append(run)
+                }
             } }
         }
         return runs

@@ -79,3 +79,24 @@ final class ExperimentTableTests: XCTestCase {
         XCTAssertEqual(Experiments.recipe(for: .stratified), .default)
     }
 }
+
+extension ExperimentTableTests {
+    /// `--tables-only` reads a cell's finished epochs back from its metrics.jsonl.
+    func testFinishedEpochsAreReadBackFromTheRunFolder() throws {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("gcnn-exp-\(UUID().uuidString)")
+        addTeardownBlock { try? FileManager.default.removeItem(at: out) }
+        let request = ExperimentRequest(seeds: 2, out: out)
+        let folder = Experiments.folder(request, task: "metal-jazz", split: .stratified, seed: 1)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let records = [record(epoch: 1, acc: 0.75, roc: 0.8), record(epoch: 2, acc: 0.5)]
+        try (records.map(\.jsonLine).joined(separator: "\n") + "\n").write(to: folder.appendingPathComponent("metrics.jsonl"),
+                                                                         atomically: true, encoding: .utf8)
+        let runs = try Experiments.paper(request, events: TrainingEvents(), training: false)
+        XCTAssertEqual(runs.count, 1)
+        XCTAssertEqual(runs.first?.seed, 1)
+        XCTAssertEqual(runs.first?.recipe, .default)
+        XCTAssertEqual(runs.first?.history.map(\.val_acc), [0.75, 0.5])
+        XCTAssertEqual(runs.first?.history.first?.val_roc_auc, 0.8)
+        XCTAssertEqual(runs.first?.history.first?.val_track_acc, 1)
+    }
+}
