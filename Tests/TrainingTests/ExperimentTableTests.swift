@@ -100,3 +100,27 @@ extension ExperimentTableTests {
         XCTAssertEqual(runs.first?.history.first?.val_track_acc, 1)
     }
 }
+
+extension ExperimentTableTests {
+    /// `--tables-only` parses metrics.jsonl files back: mutants of a valid one never crash, and every run
+    /// read back holds only epochs that decoded.
+    func testMetricsFileFuzz() throws {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("gcnn-exp-fuzz-\(UUID().uuidString)")
+        addTeardownBlock { try? FileManager.default.removeItem(at: out) }
+        let request = ExperimentRequest(seeds: 1, out: out)
+        let folder = Experiments.folder(request, task: "metal-jazz", split: .stratified, seed: 0)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let valid = [record(epoch: 1, acc: 0.75, roc: 0.8), record(epoch: 2, acc: 0.5)].map(\.jsonLine).joined(separator: "\n") + "\n"
+        var mutator = ByteMutator(seed: 13, seeds: [Array(valid.utf8)])
+        var readBack = 0
+        for _ in 0..<500 {
+            try Data(mutator.mutant()).write(to: folder.appendingPathComponent("metrics.jsonl"))
+            if let run = Experiments.finished(task: "metal-jazz", split: .stratified, seed: 0, recipe: .default, request) {
+                XCTAssertFalse(run.history.isEmpty)
+                readBack += 1
+            }
+        }
+        XCTAssertGreaterThan(readBack, 0, "some mutants keep a decodable line")
+        _ = Experiments.paperMarkdown(try Experiments.paper(request, events: TrainingEvents(), training: false))
+    }
+}
