@@ -7,7 +7,7 @@ import Training
 /// `gcnn evaluate`: clip- and track-level accuracy, F1 and confusion matrix of a checkpoint.
 struct EvaluateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "evaluate", abstract: "Evaluate a checkpoint: clip-level and track-level accuracy, F1, confusion matrix.")
+        commandName: "evaluate", abstract: "Evaluate a checkpoint: clip-level and track-level accuracy, F1, ROC-AUC, PR-AUC, confusion matrix.")
 
     @Option(help: "A model.safetensors written by `gcnn train`, a run or model folder, or a Keras file (.keras, .h5, .hdf5).")
     var model: String
@@ -36,7 +36,9 @@ struct EvaluateCommand: ParsableCommand {
         let report: EvaluationReport
         do { report = try Evaluation.run(request, notice: printError) } catch { throw CLIFailure("\(error)") }
         for (level, m, n) in [("clips", report.clips, report.clipCount), ("tracks", report.tracks, report.trackCount)] {
-            print(String(format: "%-7@ n=%-5d accuracy %.4f  precision %.4f  recall %.4f  F1 %.4f", level, n, m.accuracy, m.precision, m.recall, m.f1))
+            func area(_ x: Double?) -> String { x.map { String(format: "%.4f", $0) } ?? "–" }
+            print(String(format: "%-7@ n=%-5d accuracy %.4f  precision %.4f  recall %.4f  F1 %.4f  ROC-AUC %@  PR-AUC %@", level, n, m.accuracy,
+                         m.precision, m.recall, m.f1, area(m.rocAUC), area(m.prAUC)))
         }
         print("\nclip-level confusion matrix (rows: truth, columns: prediction)")
         print(RunPictures.confusionText(report.clips.confusion.counts, labels: report.labels), terminator: "")

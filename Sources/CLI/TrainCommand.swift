@@ -38,8 +38,12 @@ struct TrainCommand: ParsableCommand {
     var lr: Float = 1e-3
     @Option(help: "Seed of initialisation, shuffling and the stratified split.")
     var seed: UInt64 = 0
-    @Option(help: "stratified (by track, per genre, seeded), keras-tail (the seed's: last val-fraction of unshuffled clips), or filtered (published GTZAN fault-filtered split).")
-    var split: String = "stratified"
+    @Option(help: "default (validation on precise batch-norm statistics, stratified split, librosa log-mel) or seed (the seed's exact run: Keras' running statistics at momentum 0.99, the seed's log-mel, keras-tail split); explicit options override it.")
+    var recipe: TrainingRecipe = .default
+    @Option(name: .customLong("bn-statistics"), help: "Batch-norm statistics for validation and the checkpoint: precise (re-estimated over the training set before each validation) or running (the moving averages training keeps). Default: the recipe's.")
+    var bnStatistics: BatchNormStatistics?
+    @Option(help: "stratified (by track, per genre, seeded), keras-tail (the seed's: last val-fraction of unshuffled clips), or filtered (published GTZAN fault-filtered split). Default: the recipe's.")
+    var split: String?
     @Option(name: .customLong("val-fraction"), help: "Validation share for stratified and keras-tail.")
     var valFraction: Double = 0.3
     @OptionGroup(title: "Optimiser, learning-rate schedule, early stopping, class weights")
@@ -64,8 +68,10 @@ struct TrainCommand: ParsableCommand {
         request.clipSeconds = clipSeconds
         request.clipsPerTrack = clipsPerTrack
         request.batchNormMomentum = bnMomentum
+        request.recipe = recipe
+        request.batchNormStatistics = bnStatistics
         request.architecture = try network.architecture
-        request.melRecipe = melRecipe ?? .librosa
+        request.melRecipe = melRecipe
         request.options = try training.resolved(epochs: epochs)
         request.adamEpsilonPlacement = training.epsilonPlacement
         let interrupt = InterruptHandler()

@@ -43,8 +43,11 @@ final class TrainingReporter {
         if json {
             print(r.jsonLine)
         } else {
-            print(String(format: "epoch %d  train loss %.4f acc %.4f | val loss %.4f acc %.4f  precision %.4f recall %.4f F1 %.4f | %.1f s, %.0f clips/s",
-                         r.epoch, r.train_loss, r.train_acc, r.val_loss, r.val_acc, r.precision, r.recall, r.f1, r.seconds, r.clips_per_second))
+            func area(_ x: Double?) -> String { x.map { String(format: "%.4f", $0) } ?? "–" }
+            let tracks = r.val_track_acc.map { String(format: " | tracks acc %.4f ROC-AUC %@", $0, area(r.val_track_roc_auc)) } ?? ""
+            print(String(format: "epoch %d  train loss %.4f acc %.4f | val loss %.4f acc %.4f  precision %.4f recall %.4f F1 %.4f ROC-AUC %@ PR-AUC %@%@ | %.1f s, %.0f clips/s",
+                         r.epoch, r.train_loss, r.train_acc, r.val_loss, r.val_acc, r.precision, r.recall, r.f1, area(r.val_roc_auc),
+                         area(r.val_pr_auc), tracks, r.seconds, r.clips_per_second))
         }
         fflush(stdout)
         if ResourceReport.enabled { printError(ResourceReport.line(epoch: r.epoch)) }

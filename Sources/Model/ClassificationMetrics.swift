@@ -14,13 +14,18 @@ public struct ConfusionMatrix: Equatable, Codable, Sendable {
 /// Binary tasks (one sigmoid output): class 1 (the task's second genre) is the positive class, a sample is
 /// predicted 1 when p ≥ 0.5, and precision/recall/F1 are those of class 1 — the "true F1" the seed's
 /// table lacked. Multi-class tasks: argmax prediction, macro-averaged precision/recall/F1.
-/// A ratio whose denominator is 0 is reported as 0 (scikit-learn's `zero_division=0`).
+/// A ratio whose denominator is 0 is reported as 0 (scikit-learn's `zero_division=0`). ROC-AUC and PR-AUC
+/// are `RankingMetrics.areas` of the same probabilities (one-vs-rest macro for multi-class tasks).
 public struct ClassificationMetrics: Equatable, Codable, Sendable {
     public var loss: Double
     public var accuracy: Double
     public var precision: Double
     public var recall: Double
     public var f1: Double
+    /// Area under the ROC curve; nil where it is undefined (one class only among the labels).
+    public var rocAUC: Double?
+    /// Average precision (PR-AUC); nil where no label is positive.
+    public var prAUC: Double?
     public var confusion: ConfusionMatrix
 
     /// - Parameters:
@@ -66,5 +71,6 @@ public struct ClassificationMetrics: Equatable, Codable, Sendable {
             recall = all.map(\.1).reduce(0, +) / Double(classes)
             f1 = all.map(\.2).reduce(0, +) / Double(classes)
         }
+        (rocAUC, prAUC) = RankingMetrics.areas(probabilities: probabilities, labels: labels, classes: classes)
     }
 }

@@ -223,6 +223,22 @@ public final class Network<B: Backend> {
                  resultOffset: resultOffset)
     }
 
+    /// One batch of "precise BN" (Wu & Johnson, *Rethinking "Batch" in BatchNorm*, 2021): a forward pass
+    /// in which every batch-norm layer normalises with the batch's statistics and folds them into its
+    /// running statistics as a running average over the `clipsBefore` examples of earlier batches (the
+    /// first batch, `clipsBefore` 0, replaces them). Over a whole set, the running mean and variance become
+    /// the example-weighted means of the batch means and batch variances under the current weights.
+    /// Dropout is off; no parameter, Adam state or `num_batches_tracked` changes. Enqueues only.
+    public func accumulateBatchNormStatistics(input: B.Buffer, batch: Int, clipsBefore: Int) throws {
+        try checkBatch(batch)
+        let momentum = Float(Double(clipsBefore) / Double(clipsBefore + batch))
+        _ = try forward(input: input, pass: ForwardPass(batch: batch, training: false, step: step, seed: config.seed,
+                                                        statisticsMomentum: momentum))
+    }
+
+    /// Whether any layer is a batch norm (whose running statistics inference uses).
+    public var hasBatchNorm: Bool { layers.contains { $0 is BatchNormLayer<B> } }
+
     /// Inference without labels: returns the buffer holding the `batch × classes` logits (valid until the
     /// next forward pass). Enqueues only.
     public func predict(input: B.Buffer, batch: Int) throws -> B.Buffer {

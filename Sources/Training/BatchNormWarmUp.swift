@@ -23,7 +23,8 @@ public enum BatchNormWarmUp {
         let batches = steps == 1 ? "1 batch" : "\(steps) batches"
         return String(format: "note: after \(batches) BatchNorm's running statistics (momentum %g) still hold %.0f %% of "
                       + "their initial values, and validation uses them, so validation accuracy may understate what the "
-                      + "network learned; --bn-momentum 0.9 warms up within 30 batches (README: BatchNorm's warm-up)",
+                      + "network learned; the default recipe validates on statistics re-estimated over the training set (--bn-statistics precise), "
+                      + "and --bn-momentum 0.9 warms up within 30 batches (README: BatchNorm's warm-up)",
                       Double(momentum), left * 100)
     }
 }

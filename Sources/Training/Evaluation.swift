@@ -60,26 +60,12 @@ public enum Evaluation {
         let subset = data.clips.subset(chosen)
         let selection = try DeviceSelection(parsing: request.device)
         let probabilities = try selection.run(Inference(checkpoint: checkpoint, clips: subset.features, count: subset.count), notice: notice)
-        let rows = TrackVerdict.rows(probabilities, count: subset.count)
-        let clipLabels = subset.labels
         let classes = max(2, task.genres.count)
-        let clipMetrics = metrics(rows, labels: clipLabels, classes: classes)
-        var trackOrder: [String] = [], byTrack: [String: [Int]] = [:]
-        for (k, i) in chosen.enumerated() {
-            let track = data.origins[i].track
-            if byTrack[track] == nil { trackOrder.append(track) }
-            byTrack[track, default: []].append(k)
-        }
-        let trackRows = trackOrder.map { TrackVerdict.track(byTrack[$0]!.map { rows[$0] }).mean }
-        let trackLabels = trackOrder.map { clipLabels[byTrack[$0]![0]] }
-        let trackMetrics = metrics(trackRows, labels: trackLabels, classes: classes)
-        return EvaluationReport(labels: task.genres, clipCount: subset.count, trackCount: trackOrder.count, clips: clipMetrics, tracks: trackMetrics)
-    }
-
-    /// Metrics of probability rows (cross-entropy of the true class as the loss).
-    static func metrics(_ rows: [[Double]], labels: [Int], classes: Int) -> ClassificationMetrics {
-        let losses = rows.indices.map { Float(-log(max(rows[$0][labels[$0]], 1e-12))) }
-        let probabilities = classes == 2 ? rows.map { Float($0[1]) } : rows.flatMap { $0.map(Float.init) }
-        return ClassificationMetrics(losses: losses, probabilities: probabilities, labels: labels, classes: classes)
+        let clipMetrics = TrackMetrics.metrics(rows: TrackVerdict.rows(probabilities, count: subset.count), labels: subset.labels,
+                                               classes: classes)
+        let tracks = chosen.map { data.origins[$0].track }
+        let trackMetrics = TrackMetrics.metrics(probabilities: probabilities, labels: subset.labels, tracks: tracks, classes: classes)
+        return EvaluationReport(labels: task.genres, clipCount: subset.count, trackCount: Set(tracks).count, clips: clipMetrics,
+                                tracks: trackMetrics)
     }
 }

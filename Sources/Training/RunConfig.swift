@@ -27,6 +27,10 @@ public struct RunConfig: Codable, Equatable, Sendable {
     public var device: String
     public var deviceName: String
     public var features: [String: String]
+    /// The recipe of the defaults (`default` or `seed`) and where validation's batch-norm statistics came
+    /// from (`running` or `precise`); nil in folders written before gcnn recorded them.
+    public var recipe: String?
+    public var batchNormStatistics: String?
     public var gcnnVersion: String
     /// The training options (`TrainingOptions`, `OptimizerSettings`); absent from folders of earlier versions.
     public var optimizer: String?
@@ -42,7 +46,8 @@ public struct RunConfig: Codable, Equatable, Sendable {
 
     public init(task: String, labels: [String], data: String, dataHash: String, split: String, valFraction: Double,
                 seed: UInt64, batchSize: Int, network: NetworkConfig, epochs: Int, trainClips: Int,
-                validationClips: Int, device: String, deviceName: String, features: [String: String]) {
+                validationClips: Int, device: String, deviceName: String, features: [String: String],
+                recipe: TrainingRecipe? = nil, batchNormStatistics: BatchNormStatistics? = nil) {
         self.task = task; self.labels = labels; self.data = data; self.dataHash = dataHash; self.split = split
         self.valFraction = valFraction; self.seed = seed; self.batchSize = batchSize
         learningRate = network.adam.learningRate; adamEpsilon = network.adam.epsilon
@@ -50,6 +55,7 @@ public struct RunConfig: Codable, Equatable, Sendable {
         architectureName = network.architecture.name; architecture = network.architecture.jsonText
         self.epochs = epochs; self.trainClips = trainClips; self.validationClips = validationClips
         self.device = device; self.deviceName = deviceName; self.features = features
+        self.recipe = recipe?.rawValue; self.batchNormStatistics = batchNormStatistics?.rawValue
         gcnnVersion = GCNNVersion.current
     }
 

@@ -55,7 +55,7 @@ public final class Trainer<B: Backend> {
     private let trainLabels: [Int], validationLabels: [Int]
     private let clipLength: Int
     private let trainX, trainY, validationX, validationY: B.Buffer
-    private let order: B.IndexBuffer, validationOrder: B.IndexBuffer
+    private let order: B.IndexBuffer, validationOrder: B.IndexBuffer, trainingInOrder: B.IndexBuffer
     private let batchX, batchY: B.Buffer
     private let losses, probabilities: B.Buffer
     private var permutation: [Int32] = []
@@ -83,6 +83,7 @@ public final class Trainer<B: Backend> {
         validationY = try backend.makeBuffer(validation.labels.map(Float.init), label: "validation labels")
         order = try backend.makeIndexBuffer(Array(repeating: 0, count: train.count), label: "epoch order")
         validationOrder = try backend.makeIndexBuffer((0..<Int32(validation.count)).map { $0 }, label: "validation order")
+        trainingInOrder = try backend.makeIndexBuffer((0..<Int32(train.count)).map { $0 }, label: "training clips in order")
         batchX = try backend.makeBuffer(count: batchSize * clipLength, label: "batch clips")
         batchY = try backend.makeBuffer(count: batchSize, label: "batch labels")
         let most = max(train.count, validation.count)
@@ -156,6 +157,32 @@ public final class Trainer<B: Backend> {
     public func validate() throws -> ClassificationMetrics {
         try evaluate(x: validationX, y: validationY, order: validationOrder, count: validationCount)
         return try readMetrics(count: validationCount, labels: validationLabels)
+    }
+
+    /// Validation at clip and track level: the clips' metrics, and those of the tracks named by
+    /// `tracks` (one per validation clip; a track's probabilities are the mean of its clips').
+    public func validate(tracks: [String]) throws -> (clips: ClassificationMetrics, tracks: ClassificationMetrics) {
+        precondition(tracks.count == validationCount, "one track per validation clip")
+        try evaluate(x: validationX, y: validationY, order: validationOrder, count: validationCount)
+        let p = try backend.read(probabilities, offset: 0, count: validationCount * probabilityWidth)
+        let clips = ClassificationMetrics(losses: try backend.read(losses, offset: 0, count: validationCount), probabilities: p,
+                                          labels: validationLabels, classes: metricClasses)
+        return (clips, TrackMetrics.metrics(probabilities: p, labels: validationLabels, tracks: tracks, classes: metricClasses))
+    }
+
+    /// Precise BN: re-estimates every batch-norm layer's running statistics over the whole training set,
+    /// in dataset order and in this trainer's batches, with the network's current weights
+    /// (`Network.accumulateBatchNormStatistics`). Training is unchanged; inference then uses statistics of
+    /// the final weights instead of a moving average over the epoch's changing ones.
+    public func estimateBatchNormStatistics() throws {
+        var start = 0
+        while start < trainCount {
+            let rows = min(batchSize, trainCount - start)
+            try backend.gatherRows(source: trainX, rowLength: clipLength, indices: trainingInOrder, indexOffset: start, rows: rows,
+                                   into: batchX)
+            try network.accumulateBatchNormStatistics(input: batchX, batch: rows, clipsBefore: start)
+            start += rows
+        }
     }
 
     private func evaluate(x: B.Buffer, y: B.Buffer, order: B.IndexBuffer, count: Int) throws {

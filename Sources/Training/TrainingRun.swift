@@ -20,6 +20,12 @@ public struct TrainingJob {
     public var resume: Bool
     /// Optimiser (also in `network`), schedule, monitored metric and early stopping, class weighting.
     public var options = TrainingOptions()
+    /// The recipe the settings came from (recorded in `config.json`).
+    public var recipe: TrainingRecipe = .default
+    /// Where validation's batch-norm statistics come from (`running`: the old behaviour).
+    public var batchNormStatistics: BatchNormStatistics = .running
+    /// The track of each validation clip, for track-level metrics each epoch (none: clip level only).
+    public var validationTracks: [String]? = nil
 
     public init(task: String, labels: [String], data: String, dataHash: String, train: LabeledClips, validation: LabeledClips,
                 split: SplitProtocol, valFraction: Double, seed: UInt64, epochs: Int, network: NetworkConfig,
@@ -72,7 +78,8 @@ public enum TrainingRun {
         var config = RunConfig(task: job.task, labels: job.labels, data: job.data, dataHash: job.dataHash, split: job.split.rawValue,
                                valFraction: job.valFraction, seed: job.seed, batchSize: job.network.maxBatch, network: job.network,
                                epochs: job.epochs, trainClips: job.train.count, validationClips: job.validation.count,
-                               device: device, deviceName: backend.deviceName, features: job.features)
+                               device: device, deviceName: backend.deviceName, features: job.features,
+                               recipe: job.recipe, batchNormStatistics: job.batchNormStatistics)
         config.record(job.options, network: job.network)
         let folder = RunFolder(job.out)
         let saved = try folder.open(config: config, resume: job.resume)
@@ -140,10 +147,24 @@ public enum TrainingRun {
                     return outcome(TrainingInterruption(epoch: epoch, batchesDone: done, batches: trainer.batchesPerEpoch))
                 }
                 guard trainMetrics.loss.isFinite else { throw TrainingError.nonFiniteLoss(epoch: epoch, phase: "training") }
-                let validationMetrics = try trainer.validate()
+                var statisticsSeconds: Double? = nil
+                if job.batchNormStatistics == .precise {
+                    try trainer.network.backend.finish()
+                    let t0 = DispatchTime.now().uptimeNanoseconds
+                    try trainer.estimateBatchNormStatistics()
+                    try trainer.network.backend.finish()
+                    statisticsSeconds = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+                }
+                let validationMetrics: ClassificationMetrics, trackMetrics: ClassificationMetrics?
+                if let tracks = job.validationTracks {
+                    (validationMetrics, trackMetrics) = try trainer.validate(tracks: tracks)
+                } else {
+                    (validationMetrics, trackMetrics) = (try trainer.validate(), nil)
+                }
                 guard validationMetrics.loss.isFinite else { throw TrainingError.nonFiniteLoss(epoch: epoch, phase: "validation") }
                 record = EpochRecord(epoch: epoch, train: trainMetrics, validation: validationMetrics, seconds: elapsed(),
-                                     trainClips: job.train.count)
+                                     trainClips: job.train.count, validationTracks: trackMetrics)
+                record.bn_statistics_seconds = statisticsSeconds
                 record.lr = Double(network.learningRate)
                 parameters = try network.parameters()
                 var next = progress
@@ -166,7 +187,7 @@ public enum TrainingRun {
             }
             history.append(record)
             events.epoch(record)
-            if !warmUpNoticed, let momentum = job.network.architecture.batchNormMomenta.max(),
+            if !warmUpNoticed, job.batchNormStatistics == .running, let momentum = job.network.architecture.batchNormMomenta.max(),
                let note = BatchNormWarmUp.notice(momentum: momentum,
                                                                  steps: epoch * trainer.batchesPerEpoch) {
                 events.notice(note)

@@ -12,7 +12,8 @@ public struct TrainingRequest: Sendable {
     public var batchSize: Int
     public var learningRate: Float
     public var seed: UInt64
-    public var split: String
+    /// nil: the recipe's.
+    public var split: String?
     public var valFraction: Double
     /// The run folder; nil: `runs/<task>-<timestamp>`.
     public var out: URL?
@@ -29,15 +30,21 @@ public struct TrainingRequest: Sendable {
     /// Overrides every batch-norm layer's running-statistics momentum (Keras' sense; the spec's when nil:
     /// the seed's 0.99 in the paper preset; PyTorch's default is 0.9).
     public var batchNormMomentum: Float?
-    /// How the clips' log-mel features are computed (recorded in config.json and the checkpoint).
-    public var melRecipe: MelRecipe = .librosa
+    /// The defaults that `split`, `batchNormStatistics` and `melRecipe` fall back to.
+    public var recipe: TrainingRecipe = .default
+    /// nil: the recipe's.
+    public var batchNormStatistics: BatchNormStatistics?
+    /// The log-mel recipe; nil: the recipe's.
+    public var melRecipe: MelRecipe?
+    /// The log-mel recipe the features use.
+    public var resolvedMelRecipe: MelRecipe { melRecipe ?? recipe.melRecipe }
     /// Optimiser, learning-rate schedule, monitored metric and early stopping, class weights (the seed's by default).
     public var options = TrainingOptions()
     /// Where Adam's (and AdamW's) ε enters the update (the seed's: Keras').
     public var adamEpsilonPlacement: AdamEpsilonPlacement = .keras
 
     public init(task: String, device: String = "gpu", data: URL? = nil, epochs: Int = 2, batchSize: Int = 32,
-                learningRate: Float = 1e-3, seed: UInt64 = 0, split: String = "stratified", valFraction: Double = 0.3,
+                learningRate: Float = 1e-3, seed: UInt64 = 0, split: String? = nil, valFraction: Double = 0.3,
                 out: URL? = nil, resume: Bool = false, cacheDir: URL = GCNNPaths.cacheDirectory, syntheticTracksPerGenre: Int = 100) {
         self.task = task; self.device = device; self.data = data; self.epochs = epochs; self.batchSize = batchSize
         self.learningRate = learningRate; self.seed = seed; self.split = split; self.valFraction = valFraction
@@ -79,8 +86,9 @@ public enum TrainingSession {
     /// Resolves the task and its data and splits them: everything before the device is touched.
     public static func prepare(_ request: TrainingRequest, notice: (String) -> Void) throws -> TrainingJob {
         let task = try GenreTask.parse(request.task)
-        guard let split = SplitProtocol(rawValue: request.split.lowercased()) else {
-            throw TrainingRequestError.unknownSplit(request.split)
+        let splitName = request.split ?? request.recipe.split.rawValue
+        guard let split = SplitProtocol(rawValue: splitName.lowercased()) else {
+            throw TrainingRequestError.unknownSplit(splitName)
         }
         guard request.epochs >= 1 else { throw TrainingRequestError.invalid("--epochs must be at least 1") }
         guard request.batchSize >= 1 else { throw TrainingRequestError.invalid("--batch-size must be at least 1") }
@@ -93,7 +101,7 @@ public enum TrainingSession {
         var parameters = FeatureParameters.paper
         parameters.clipSeconds = request.clipSeconds
         parameters.clipsPerTrack = request.clipsPerTrack
-        parameters.melRecipe = request.melRecipe
+        parameters.melRecipe = request.resolvedMelRecipe
         let (taskData, dataDescription) = try loadTaskDataset(task: task, data: request.data, cacheDir: request.cacheDir,
                                                              syntheticTracksPerGenre: request.syntheticTracksPerGenre,
                                                              parameters: parameters, notice: notice)
@@ -128,6 +136,9 @@ public enum TrainingSession {
                               split: split, valFraction: request.valFraction, seed: request.seed, epochs: request.epochs,
                               network: network, features: recorded(parameters), out: out, resume: request.resume)
         job.options = request.options
+        job.recipe = request.recipe
+        job.batchNormStatistics = request.batchNormStatistics ?? request.recipe.batchNormStatistics
+        job.validationTracks = division.validation.map { taskData.origins[$0].track }
         return job
     }
 

@@ -59,6 +59,7 @@ enum RunFolderChecks {
             var object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
             object["seconds"] = nil
             object["clips_per_second"] = nil
+            object["bn_statistics_seconds"] = nil
             return object as NSDictionary
         }
     }

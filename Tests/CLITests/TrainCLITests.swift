@@ -58,6 +58,7 @@ final class TrainCLITests: XCTestCase {
         let e = try GCNNBinary.run(["evaluate", "--model", model, "--device", "cpu", "--synthetic-tracks", "3"])
         XCTAssertEqual(e.status, 0, e.stderr)
         XCTAssertTrue(e.stdout.contains("tracks") && e.stdout.contains("accuracy"), e.stdout)
+        XCTAssertTrue(e.stdout.contains("ROC-AUC") && e.stdout.contains("PR-AUC"), e.stdout)
 
         let wav = try FileManager.default.contentsOfDirectory(at: GCNNBinary.cache.appendingPathComponent("gcnn"), includingPropertiesForKeys: nil)
             .first { $0.lastPathComponent.hasPrefix("synthetic") }.map { $0.appendingPathComponent("jazz/jazz.00000.wav") }
@@ -75,6 +76,33 @@ final class TrainCLITests: XCTestCase {
         try checkRunFolder(out, epochs: 1)
     }
 
+    /// The default recipe validates on precise batch-norm statistics and splits by track; `--recipe seed`
+    /// is the seed's run (Keras' running statistics, keras-tail); explicit options override the recipe.
+    func testRecipesAndTheirOverrides() throws {
+        let dir = try tempDir()
+        func config(_ name: String, _ extra: [String]) throws -> [String: Any] {
+            let out = dir.appendingPathComponent(name)
+            _ = try train(try OpenCLRequirement.available() ? "opencl" : "cpu", out: out, extra: ["--epochs", "1"] + extra)
+            return try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("config.json"))) as? [String: Any])
+        }
+        let standard = try config("default", [])
+        XCTAssertEqual(standard["recipe"] as? String, "default")
+        XCTAssertEqual(standard["batchNormStatistics"] as? String, "precise")
+        XCTAssertEqual(standard["split"] as? String, "stratified")
+        let line = try XCTUnwrap(try metrics(dir.appendingPathComponent("default")).first)
+        XCTAssertNotNil(line["val_roc_auc"] as? Double)
+        XCTAssertNotNil(line["val_track_acc"] as? Double)
+        XCTAssertGreaterThan(try XCTUnwrap(line["bn_statistics_seconds"] as? Double), 0)
+        // The seed's recipe, its split overridden (its keras-tail split: TrainingRecipeTests).
+        let seed = try config("seed", ["--recipe", "seed", "--split", "stratified"])
+        XCTAssertEqual(seed["recipe"] as? String, "seed")
+        XCTAssertEqual(seed["batchNormStatistics"] as? String, "running")
+        XCTAssertEqual(seed["split"] as? String, "stratified")
+        let bad = try GCNNBinary.run(["train", "--task", "metal-jazz", "--recipe", "keras"])
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.stderr.contains("default") && bad.stderr.contains("seed"), bad.stderr)
+    }
+
     /// Resuming after epoch 1 ends bitwise where the uninterrupted 2-epoch run ends (reference path).
     func testResumeEqualsUninterruptedRun() throws {
         let dir = try tempDir()
@@ -86,7 +114,7 @@ final class TrainCLITests: XCTestCase {
         XCTAssertEqual(try Data(contentsOf: resumed.appendingPathComponent("model.safetensors")),
                        try Data(contentsOf: straight.appendingPathComponent("model.safetensors")))
         func strip(_ m: [[String: Any]]) -> [NSDictionary] {
-            m.map { var d = $0; d["seconds"] = nil; d["clips_per_second"] = nil; return d as NSDictionary }
+            m.map { var d = $0; d["seconds"] = nil; d["clips_per_second"] = nil; d["bn_statistics_seconds"] = nil; return d as NSDictionary }
         }
         XCTAssertEqual(strip(try metrics(resumed)), strip(try metrics(straight)))
     }

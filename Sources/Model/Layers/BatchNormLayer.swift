@@ -27,7 +27,14 @@ final class BatchNormLayer<B: Backend>: Layer<B> {
     override func forward(_ input: B.Buffer, _ pass: ForwardPass) throws -> B.Buffer {
         lastInput = input
         let shape = resolved.input.batch(pass.batch)
-        if pass.training {
+        if let momentum = pass.statisticsMomentum {
+            var accumulating = config
+            accumulating.momentum = momentum
+            try backend.batchNormTrainingForward(input: input, output: output, gamma: trainables[0].value,
+                                                 beta: trainables[1].value, runningMean: runningMean,
+                                                 runningVariance: runningVariance, saveMean: saveMean,
+                                                 saveInvStd: saveInvStd, shape: shape, config: accumulating)
+        } else if pass.training {
             try backend.batchNormTrainingForward(input: input, output: output, gamma: trainables[0].value,
                                                  beta: trainables[1].value, runningMean: runningMean,
                                                  runningVariance: runningVariance, saveMean: saveMean,

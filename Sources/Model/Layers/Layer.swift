@@ -16,6 +16,10 @@ struct ForwardPass {
     /// The Adam step this training pass computes gradients for (keys dropout masks).
     var step: Int
     var seed: UInt64
+    /// Set in a pass that re-estimates batch norm's running statistics (`Network.accumulateBatchNormStatistics`):
+    /// batch-norm layers normalise with batch statistics and fold them in with this momentum (Keras' sense);
+    /// every other layer runs as at inference.
+    var statisticsMomentum: Float? = nil
 }
 
 /// One layer of a `Network`: its tensors, forward and backward passes, written against `Backend`

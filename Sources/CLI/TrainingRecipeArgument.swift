@@ -1,0 +1,5 @@
+import ArgumentParser
+import Training
+
+extension TrainingRecipe: ExpressibleByArgument {}
+extension BatchNormStatistics: ExpressibleByArgument {}
