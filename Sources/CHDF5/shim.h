@@ -7,7 +7,10 @@
 #include <string.h>
 
 /// Opens the library and turns off its automatic error-stack printing (gcnn reports failures in one line).
+/// No exit handler: libhdf5's would wait forever on a thread stuck in a damaged file (gcnn holds files in
+/// memory only, so there is nothing to flush at exit).
 static inline herr_t gcnn_h5_init(void) {
+    if (H5dont_atexit() < 0) return -1;
     if (H5open() < 0) return -1;
     return H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
 }
