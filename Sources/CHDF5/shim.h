@@ -14,6 +14,8 @@ static inline herr_t gcnn_h5_init(void) {
     if (H5open() < 0) return -1;
     return H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
 }
+/// Turns off error-stack printing for the calling thread (a thread-safe libhdf5 keeps it per thread).
+static inline herr_t gcnn_h5_quiet_thread(void) { return H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
 static inline hid_t gcnn_h5p_default(void) { return H5P_DEFAULT; }
 static inline hid_t gcnn_h5t_native_float(void) { return H5T_NATIVE_FLOAT; }
 static inline hid_t gcnn_h5t_ieee_f32le(void) { return H5T_IEEE_F32LE; }
