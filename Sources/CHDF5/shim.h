@@ -7,10 +7,15 @@
 #include <string.h>
 
 /// Opens the library and turns off its automatic error-stack printing (gcnn reports failures in one line).
+/// No exit handler: libhdf5's would wait forever on a thread stuck in a damaged file (gcnn holds files in
+/// memory only, so there is nothing to flush at exit).
 static inline herr_t gcnn_h5_init(void) {
+    if (H5dont_atexit() < 0) return -1;
     if (H5open() < 0) return -1;
     return H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
 }
+/// Turns off error-stack printing for the calling thread (a thread-safe libhdf5 keeps it per thread).
+static inline herr_t gcnn_h5_quiet_thread(void) { return H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
 static inline hid_t gcnn_h5p_default(void) { return H5P_DEFAULT; }
 static inline hid_t gcnn_h5t_native_float(void) { return H5T_NATIVE_FLOAT; }
 static inline hid_t gcnn_h5t_ieee_f32le(void) { return H5T_IEEE_F32LE; }

@@ -35,7 +35,7 @@ enum HDF5Library {
         let thread = Thread {
             lock.lock()
             defer { lock.unlock(); done.signal() }
-            guard ready else { box.result = .failure(HDF5Failure("libhdf5 did not initialise")); return }
+            guard ready, gcnn_h5_quiet_thread() >= 0 else { box.result = .failure(HDF5Failure("libhdf5 did not initialise")); return }
             box.result = Result { try body() }
         }
         thread.stackSize = 16 << 20

@@ -44,7 +44,7 @@ extension ParserFuzzTests {
         for s in seeds where (try? Self.parseKeras(s)) == nil {
             XCTAssertThrowsError(try Self.parseKeras(s)) { XCTAssertTrue($0 is KerasError, "\($0)") }
         }
-        fuzz("keras", seeds: seeds, iterations: 1_500, seed: 0x4E5A, minRefused: 0.3, skipSeedCheck: true,
+        fuzz("keras", seeds: seeds, iterations: 1_000, seed: 0x4E5A, minRefused: 0.3, skipSeedCheck: true,
              isTyped: { $0 is KerasError }, parse: Self.parseKeras)
     }
 }
