@@ -8,7 +8,7 @@ import SwiftProtobuf
 /// logit of a binary head (P(label 1)), else the softmax of the logits. Batch norm runs on its running
 /// statistics and dropout is the identity, as at inference in gcnn.
 ///
-/// Layers map onto ONNX operators one to one, in spec order (see `docs/onnx.md`): `conv2d` → `Conv` (+ `Relu`),
+/// Layers map onto ONNX operators one to one, in spec order (README, "ONNX export"): `conv2d` → `Conv` (+ `Relu`),
 /// `batchnorm` → `BatchNormalization`, `relu` → `Relu`, `maxpool` / `avgpool` → `MaxPool` / `AveragePool`,
 /// `globalmaxpool` / `globalavgpool` → `GlobalMaxPool` / `GlobalAveragePool` + `Flatten`, `dropout` → `Dropout`
 /// (inference mode), `flatten` → `Flatten`, `dense` → (`Flatten` on maps) `Gemm` (+ `Relu`); the head's `Gemm`
