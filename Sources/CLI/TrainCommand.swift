@@ -47,6 +47,7 @@ struct TrainCommand: ParsableCommand {
     var resume = false
     @Flag(help: "Print one JSON object per epoch instead of text.")
     var json = false
+    @OptionGroup(title: "Data augmentation") var augmentation: AugmentationOptions
 
     func run() throws {
         let reporter = TrainingReporter(json: json)
@@ -58,6 +59,7 @@ struct TrainCommand: ParsableCommand {
         request.clipsPerTrack = clipsPerTrack
         request.batchNormMomentum = bnMomentum
         request.architecture = try network.architecture
+        request.augmentation = augmentation.config
         let interrupt = InterruptHandler()
         interrupt.install()
         var events = reporter.events

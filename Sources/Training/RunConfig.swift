@@ -28,6 +28,8 @@ public struct RunConfig: Codable, Equatable, Sendable {
     public var deviceName: String
     public var features: [String: String]
     public var gcnnVersion: String
+    /// Data augmentation (absent when off).
+    public var augmentation: AugmentationConfig?
 
     public init(task: String, labels: [String], data: String, dataHash: String, split: String, valFraction: Double,
                 seed: UInt64, batchSize: Int, network: NetworkConfig, epochs: Int, trainClips: Int,

@@ -17,6 +17,10 @@ public struct TrainingJob {
     public var features: [String: String]
     public var out: URL
     public var resume: Bool
+    /// Data augmentation of the training batches; nil: none.
+    public var augmentation: AugmentationConfig?
+    /// The whole-track spectrograms random crops draw from (with `augmentation.randomCrop`).
+    public var crops: CropSource?
 
     public init(task: String, labels: [String], data: String, dataHash: String, train: LabeledClips, validation: LabeledClips,
                 split: SplitProtocol, valFraction: Double, seed: UInt64, epochs: Int, network: NetworkConfig,
@@ -64,10 +68,11 @@ public struct TrainingOutcome {
 /// seed, per-epoch seeded shuffling, validation after each epoch, atomic checkpoints, exact resumption.
 public enum TrainingRun {
     public static func run<B: Backend>(_ job: TrainingJob, backend: B, device: String, events: TrainingEvents = TrainingEvents()) throws -> TrainingOutcome {
-        let config = RunConfig(task: job.task, labels: job.labels, data: job.data, dataHash: job.dataHash, split: job.split.rawValue,
+        var config = RunConfig(task: job.task, labels: job.labels, data: job.data, dataHash: job.dataHash, split: job.split.rawValue,
                                valFraction: job.valFraction, seed: job.seed, batchSize: job.network.maxBatch, network: job.network,
                                epochs: job.epochs, trainClips: job.train.count, validationClips: job.validation.count,
                                device: device, deviceName: backend.deviceName, features: job.features)
+        config.augmentation = job.augmentation
         let folder = RunFolder(job.out)
         let saved = try folder.open(config: config, resume: job.resume)
 
@@ -87,6 +92,7 @@ public enum TrainingRun {
         }
         let network = try Network(backend: backend, config: job.network, parameters: parameters, adamState: adam)
         let trainer = try Trainer(network: network, train: job.train, validation: job.validation, batchSize: job.network.maxBatch)
+        trainer.augmenter = try job.makeAugmenter(backend: backend)
         try folder.begin(config: config)
         if let saved, let partial {
             events.notice("resuming \(job.out.path) in epoch \(saved.epochsDone + 1) after batch \(partial.batchesDone)")
@@ -111,7 +117,7 @@ public enum TrainingRun {
             func elapsed() -> Double { (resumed?.seconds ?? 0) + Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
             let record: EpochRecord
             do {
-                let pass = try trainer.trainEpoch(rng: &rng, resuming: resumed, shouldStop: events.shouldStop) { done, total in
+                let pass = try trainer.trainEpoch(rng: &rng, epoch: epoch, resuming: resumed, shouldStop: events.shouldStop) { done, total in
                     events.batch(epoch, done, total) { try trainer.runningTrainLoss(clips: done * trainer.batchSize) }
                     TrainingTestHold.afterBatch(epoch: epoch, done: done, shouldStop: events.shouldStop)
                 }

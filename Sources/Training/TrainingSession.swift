@@ -29,6 +29,8 @@ public struct TrainingRequest: Sendable {
     /// Overrides every batch-norm layer's running-statistics momentum (Keras' sense; the spec's when nil:
     /// the seed's 0.99 in the paper preset; PyTorch's default is 0.9).
     public var batchNormMomentum: Float?
+    /// Data augmentation of the training batches (off by default).
+    public var augmentation = AugmentationConfig()
 
     public init(task: String, device: String = "gpu", data: URL? = nil, epochs: Int = 2, batchSize: Int = 32,
                 learningRate: Float = 1e-3, seed: UInt64 = 0, split: String = "stratified", valFraction: Double = 0.3,
@@ -111,10 +113,15 @@ public enum TrainingSession {
                                     seed: request.seed)
         _ = try network.resolved()
         let out = request.out ?? URL(fileURLWithPath: "runs/\(task)-\(timestamp())")
-        return TrainingJob(task: task.description, labels: task.genres, data: dataDescription, dataHash: taskData.hash,
-                           train: taskData.clips.subset(division.train), validation: taskData.clips.subset(division.validation),
-                           split: split, valFraction: request.valFraction, seed: request.seed, epochs: request.epochs,
-                           network: network, features: recorded(parameters), out: out, resume: request.resume)
+        var job = TrainingJob(task: task.description, labels: task.genres, data: dataDescription, dataHash: taskData.hash,
+                              train: taskData.clips.subset(division.train), validation: taskData.clips.subset(division.validation),
+                              split: split, valFraction: request.valFraction, seed: request.seed, epochs: request.epochs,
+                              network: network, features: recorded(parameters), out: out, resume: request.resume)
+        let root = request.data ?? request.cacheDir.appendingPathComponent(
+            SyntheticCorpus.folderName(tracksPerGenre: request.syntheticTracksPerGenre, seed: 0, seconds: 30))
+        try applyAugmentation(request.augmentation, to: &job, trainOrigins: division.train.map { taskData.origins[$0] },
+                              datasetRoot: root, parameters: parameters, cacheDir: request.cacheDir, notice: notice)
+        return job
     }
 
     /// The clips of `task` from `data` (a GTZAN-layout folder) or, when nil, from the built-in synthetic
