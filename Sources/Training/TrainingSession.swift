@@ -88,6 +88,7 @@ public enum TrainingSession {
         var parameters = FeatureParameters.paper
         parameters.clipSeconds = request.clipSeconds
         parameters.clipsPerTrack = request.clipsPerTrack
+        try request.augmentation.validate(mels: parameters.nMels, frames: parameters.clipFrames)
         let (taskData, dataDescription) = try loadTaskDataset(task: task, data: request.data, cacheDir: request.cacheDir,
                                                              syntheticTracksPerGenre: request.syntheticTracksPerGenre,
                                                              parameters: parameters, notice: notice)
