@@ -58,6 +58,7 @@ struct TrainCommand: ParsableCommand {
     var melRecipe: MelRecipe?
     @Flag(help: "Also print what the OpenCL compiler said while building the kernels (standard error).")
     var verbose = false
+    @OptionGroup(title: "Data augmentation") var augmentation: AugmentationOptions
 
     func run() throws {
         let reporter = TrainingReporter(json: json)
@@ -74,6 +75,7 @@ struct TrainCommand: ParsableCommand {
         request.melRecipe = melRecipe
         request.options = try training.resolved(epochs: epochs)
         request.adamEpsilonPlacement = training.epsilonPlacement
+        request.augmentation = augmentation.config
         let interrupt = InterruptHandler()
         interrupt.install()
         var events = reporter.events

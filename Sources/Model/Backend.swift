@@ -133,6 +133,31 @@ public protocol Backend: AnyObject {
     func dropoutForward(input: Buffer, output: Buffer, count: Int, rate: Float, key: DropoutKey) throws
     /// gradInput[i] = keep(i) ? gradOutput[i]·(1/(1−rate)) : 0 (the same mask, recomputed from the key).
     func dropoutBackward(gradOutput: Buffer, gradInput: Buffer, count: Int, rate: Float, key: DropoutKey) throws
+
+    // MARK: Data augmentation (random numbers: `AugmentationDraws`, drawn on the host once per epoch)
+    /// Random crops with a per-window `top_db` floor: for `r < rows`, `s = starts[indices[indexOffset + r]]`,
+    /// `window[m, t] = source[s + m·rowStride + t]` (`m < mels`, `t < frames`), and
+    /// `destination[r, m, t] = max(window[m, t], peak − topDB)`, `peak` the window's maximum (as `power_to_db`
+    /// floors a clip computed alone; `topDB = .infinity`: no floor).
+    func cropWindows(source: Buffer, rowStride: Int, starts: IndexBuffer, indices: IndexBuffer, indexOffset: Int,
+                     rows: Int, mels: Int, frames: Int, topDB: Float, into destination: Buffer) throws
+    /// SpecAugment masking in place (Park et al. 2019) of `rows` spectrograms `mels × frames`: row `r`'s masks
+    /// are `masks[k·(2·(frequencyMasks + timeMasks)) …]` with `k = indices[indexOffset + r]`: first
+    /// `frequencyMasks` pairs (first band, bands), then `timeMasks` pairs (first frame, frames). Writes each
+    /// row's mean before masking to `rowMeans[r]` and sets every masked value to it.
+    func maskSpectrograms(_ data: Buffer, rows: Int, mels: Int, frames: Int, masks: IndexBuffer, indices: IndexBuffer,
+                          indexOffset: Int, frequencyMasks: Int, timeMasks: Int, rowMeans: Buffer) throws
+    /// Mixup (Zhang et al. 2018) within a batch, `λ = lambdas[lambdaIndex]`, `p = partners[partnerOffset + r]`:
+    /// `output[r, :] = λ·input[r, :] + (1 − λ)·input[p, :]` over `rowLength` values, and the targets:
+    /// `classes == 1`: `targets[r] = λ·labels[r] + (1 − λ)·labels[p]`; else `labels` are class indices and
+    /// `targets[r, c] = λ·[labels[r] = c] + (1 − λ)·[labels[p] = c]` (`rows × classes`).
+    func mixBatch(input: Buffer, labels: Buffer, rows: Int, rowLength: Int, classes: Int, partners: IndexBuffer,
+                  partnerOffset: Int, lambdas: Buffer, lambdaIndex: Int, output: Buffer, targets: Buffer) throws
+    /// Softmax + cross-entropy against soft targets (`batch × classes`, each row summing to 1):
+    /// `loss = −Σ_c t_c·log p_c`, written as `softmaxCrossEntropy` writes its results, and
+    /// `gradLogits = (p − t)/batch`.
+    func softmaxCrossEntropySoft(logits: Buffer, targets: Buffer, batch: Int, classes: Int, gradLogits: Buffer,
+                                 losses: Buffer, probabilities: Buffer, resultOffset: Int) throws
 }
 
 extension Backend {

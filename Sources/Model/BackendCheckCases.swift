@@ -75,10 +75,10 @@ struct CheckData {
 }
 
 /// Bytes of `elements` floats.
-private func floatBytes(_ elements: Int) -> Double { Double(elements * MemoryLayout<Float>.size) }
+func floatBytes(_ elements: Int) -> Double { Double(elements * MemoryLayout<Float>.size) }
 
 /// Reads `buffers` (each with its element count) back from `backend`.
-private func reader<B: Backend>(_ backend: B, _ buffers: [(B.Buffer, Int)]) -> () throws -> [[Float]] {
+func reader<B: Backend>(_ backend: B, _ buffers: [(B.Buffer, Int)]) -> () throws -> [[Float]] {
     { try buffers.map { try backend.read($0.0, offset: 0, count: $0.1) } }
 }
 
@@ -631,6 +631,6 @@ public enum BackendCheckCases {
 
     /// Awkward shapes and every op of `architecture`'s layers at batch `batch`.
     public static func all(architecture: ResolvedArchitecture, batch: Int) -> [any BackendCheckCase] {
-        awkward() + cases(for: architecture, batch: batch)
+        awkward() + cases(for: architecture, batch: batch) + augmentation(architecture: architecture, batch: batch)
     }
 }

@@ -163,6 +163,11 @@ public final class Network<B: Backend> {
 
     // MARK: Training and inference
 
+    /// Training labels are soft targets (mixup): with several classes `trainStep`'s `labels` then hold
+    /// `batch × classes` target probabilities (softmax cross-entropy against them); a sigmoid output takes
+    /// targets in [0, 1] either way. Inference always takes class labels.
+    public var softTrainingTargets = false
+
     /// One training step on `batch` examples: training-mode forward (batch norm on batch statistics, running
     /// statistics updated, dropout active), loss, backward, one Adam step on every trainable tensor.
     ///
@@ -183,7 +188,7 @@ public final class Network<B: Backend> {
         try checkBatch(batch)
         let logits = try forward(input: input, pass: ForwardPass(batch: batch, training: true, step: step + 1, seed: config.seed))
         try loss(logits: logits, labels: labels, batch: batch, losses: losses, probabilities: probabilities,
-                 resultOffset: resultOffset)
+                 resultOffset: resultOffset, soft: softTrainingTargets)
         var gradient = gradLogits
         for (i, layer) in layers.enumerated().reversed() {
             guard let next = try layer.backward(gradient, batch: batch, needInput: i > firstTrainable) else { break }
@@ -260,8 +265,12 @@ public final class Network<B: Backend> {
     }
 
     private func loss(logits: B.Buffer, labels: B.Buffer, batch n: Int, losses: B.Buffer, probabilities: B.Buffer,
-                      resultOffset: Int) throws {
-        if config.classes == 1 {
+                      resultOffset: Int, soft: Bool = false) throws {
+        if soft && config.classes > 1 {
+            try backend.softmaxCrossEntropySoft(logits: logits, targets: labels, batch: n, classes: config.classes,
+                                                gradLogits: gradLogits, losses: losses, probabilities: probabilities,
+                                                resultOffset: resultOffset)
+        } else if config.classes == 1 {
             try backend.sigmoidBinaryCrossEntropy(logits: logits, labels: labels, classWeights: classWeights, batch: n,
                                                   gradLogits: gradLogits,
                                                   losses: losses, probabilities: probabilities, resultOffset: resultOffset)

@@ -63,7 +63,8 @@ public final class OpenCLBackend: Backend {
     static func kernelNames(_ variant: OpenCLKernelConfig.Variant) -> [String] {
         switch variant {
         case .tiled: commonKernelNames + variantKernelNames + tiledConvKernelNames + ["conv2d_backward_bias"]
-        case .cpu: commonKernelNames + variantKernelNames.map { $0 + "_cpu" } + cpuConvKernelNames
+            + augmentationKernelNames
+        case .cpu: commonKernelNames + variantKernelNames.map { $0 + "_cpu" } + cpuConvKernelNames + augmentationKernelNames
         }
     }
 
@@ -82,6 +83,7 @@ public final class OpenCLBackend: Backend {
             for name in Self.tiledConvKernelNames { try checkWorkGroup(name, needs: self.config.convThreads) }
         }
         let reductions = ["batchnorm_stats", "batchnorm_backward_reduce", "dense_forward", "conv2d_backward_bias"]
+            + Self.augmentationReductionKernelNames
         for name in reductions where names.contains(name) { try checkWorkGroup(name, needs: self.config.reduceWorkGroup) }
         let elementwise = Self.commonKernelNames + (self.config.variant == .tiled ? Self.variantKernelNames : [])
         for name in elementwise where !reductions.contains(name) {

@@ -43,6 +43,8 @@ public struct RunConfig: Codable, Equatable, Sendable {
     public var earlyStopPatience: Int?
     public var classWeight: String?
     public var classWeights: [Float]?
+    /// Data augmentation (absent when off).
+    public var augmentation: AugmentationConfig?
 
     public init(task: String, labels: [String], data: String, dataHash: String, split: String, valFraction: Double,
                 seed: UInt64, batchSize: Int, network: NetworkConfig, epochs: Int, trainClips: Int,

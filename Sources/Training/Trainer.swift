@@ -59,6 +59,10 @@ public final class Trainer<B: Backend> {
     private let batchX, batchY: B.Buffer
     private let losses, probabilities: B.Buffer
     private var permutation: [Int32] = []
+    /// Augments every training batch when set (`Augmentation.swift`); validation is never augmented.
+    public var augmenter: Augmenter<B>? {
+        didSet { network.softTrainingTargets = augmenter?.softTargets ?? false }
+    }
 
     /// Probability values per clip as the network writes them: 1 (sigmoid) or the number of classes.
     private var probabilityWidth: Int { network.config.classes }
@@ -104,7 +108,8 @@ public final class Trainer<B: Backend> {
     /// epoch ends exactly as an uninterrupted one. `shouldStop` is asked between batches (never inside
     /// one); when it answers true the pass ends `.stopped` after the batch in flight. `progress(done, total)`
     /// is called after each batch is enqueued.
-    public func trainEpoch(rng: inout RandomGenerator, resuming: PartialEpoch? = nil, shouldStop: () -> Bool = { false },
+    /// `epoch` (1-based) keys the augmentation's random numbers.
+    public func trainEpoch(rng: inout RandomGenerator, epoch: Int = 1, resuming: PartialEpoch? = nil, shouldStop: () -> Bool = { false },
                            progress: ((Int, Int) throws -> Void)? = nil) throws -> EpochPass {
         var perm = (0..<Int32(trainCount)).map { $0 }
         rng.shuffle(&perm)
@@ -120,13 +125,20 @@ public final class Trainer<B: Backend> {
             try backend.write(resuming.losses, to: losses, offset: 0)
             try backend.write(resuming.probabilities, to: probabilities, offset: 0)
         }
+        try augmenter?.beginEpoch(epoch)
         for b in first..<total {
             if b > first && shouldStop() { return .stopped(batchesDone: b) }
             let start = b * batchSize
             let rows = min(batchSize, trainCount - start)
-            try backend.gatherRows(source: trainX, rowLength: clipLength, indices: order, indexOffset: start, rows: rows, into: batchX)
-            try backend.gatherRows(source: trainY, rowLength: 1, indices: order, indexOffset: start, rows: rows, into: batchY)
-            try network.trainStep(input: batchX, labels: batchY, batch: rows, losses: losses,
+            var (x, y) = (batchX, batchY)
+            if let augmenter {
+                (x, y) = try augmenter.batch(b, start: start, rows: rows, order: order, clipsX: trainX, clipsY: trainY,
+                                             batchX: batchX, batchY: batchY)
+            } else {
+                try backend.gatherRows(source: trainX, rowLength: clipLength, indices: order, indexOffset: start, rows: rows, into: batchX)
+                try backend.gatherRows(source: trainY, rowLength: 1, indices: order, indexOffset: start, rows: rows, into: batchY)
+            }
+            try network.trainStep(input: x, labels: y, batch: rows, losses: losses,
                                   probabilities: probabilities, resultOffset: start)
             try progress?(b + 1, total)
             // Keep the device at most `queueAhead` batches behind, so that a stop request is honoured

@@ -26,6 +26,10 @@ public struct TrainingJob {
     public var batchNormStatistics: BatchNormStatistics = .running
     /// The track of each validation clip, for track-level metrics each epoch (none: clip level only).
     public var validationTracks: [String]? = nil
+    /// Data augmentation of the training batches; nil: none.
+    public var augmentation: AugmentationConfig?
+    /// The whole-track spectrograms random crops draw from (with `augmentation.randomCrop`).
+    public var crops: CropSource?
 
     public init(task: String, labels: [String], data: String, dataHash: String, train: LabeledClips, validation: LabeledClips,
                 split: SplitProtocol, valFraction: Double, seed: UInt64, epochs: Int, network: NetworkConfig,
@@ -81,6 +85,7 @@ public enum TrainingRun {
                                device: device, deviceName: backend.deviceName, features: job.features,
                                recipe: job.recipe, batchNormStatistics: job.batchNormStatistics)
         config.record(job.options, network: job.network)
+        config.augmentation = job.augmentation
         let folder = RunFolder(job.out)
         let saved = try folder.open(config: config, resume: job.resume)
 
@@ -100,6 +105,7 @@ public enum TrainingRun {
         }
         let network = try Network(backend: backend, config: job.network, parameters: parameters, adamState: adam)
         let trainer = try Trainer(network: network, train: job.train, validation: job.validation, batchSize: job.network.maxBatch)
+        trainer.augmenter = try job.makeAugmenter(backend: backend)
         try folder.begin(config: config)
         if let saved, let partial {
             events.notice("resuming \(job.out.path) in epoch \(saved.epochsDone + 1) after batch \(partial.batchesDone)")
@@ -131,7 +137,7 @@ public enum TrainingRun {
             func elapsed() -> Double { (resumed?.seconds ?? 0) + Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
             var record: EpochRecord
             do {
-                let pass = try trainer.trainEpoch(rng: &rng, resuming: resumed, shouldStop: events.shouldStop) { done, total in
+                let pass = try trainer.trainEpoch(rng: &rng, epoch: epoch, resuming: resumed, shouldStop: events.shouldStop) { done, total in
                     events.batch(epoch, done, total) { try trainer.runningTrainLoss(clips: done * trainer.batchSize) }
                     TrainingTestHold.afterBatch(epoch: epoch, done: done, shouldStop: events.shouldStop)
                 }

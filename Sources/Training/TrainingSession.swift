@@ -42,6 +42,8 @@ public struct TrainingRequest: Sendable {
     public var options = TrainingOptions()
     /// Where Adam's (and AdamW's) ε enters the update (the seed's: Keras').
     public var adamEpsilonPlacement: AdamEpsilonPlacement = .keras
+    /// Data augmentation of the training batches (off by default).
+    public var augmentation = AugmentationConfig()
 
     public init(task: String, device: String = "gpu", data: URL? = nil, epochs: Int = 2, batchSize: Int = 32,
                 learningRate: Float = 1e-3, seed: UInt64 = 0, split: String? = nil, valFraction: Double = 0.3,
@@ -102,6 +104,7 @@ public enum TrainingSession {
         parameters.clipSeconds = request.clipSeconds
         parameters.clipsPerTrack = request.clipsPerTrack
         parameters.melRecipe = request.resolvedMelRecipe
+        try request.augmentation.validate(mels: parameters.nMels, frames: parameters.clipFrames)
         let (taskData, dataDescription) = try loadTaskDataset(task: task, data: request.data, cacheDir: request.cacheDir,
                                                              syntheticTracksPerGenre: request.syntheticTracksPerGenre,
                                                              parameters: parameters, notice: notice)
@@ -139,6 +142,10 @@ public enum TrainingSession {
         job.recipe = request.recipe
         job.batchNormStatistics = request.batchNormStatistics ?? request.recipe.batchNormStatistics
         job.validationTracks = division.validation.map { taskData.origins[$0].track }
+        let root = request.data ?? request.cacheDir.appendingPathComponent(
+            SyntheticCorpus.folderName(tracksPerGenre: request.syntheticTracksPerGenre, seed: 0, seconds: 30))
+        try applyAugmentation(request.augmentation, to: &job, trainOrigins: division.train.map { taskData.origins[$0] },
+                              datasetRoot: root, parameters: parameters, cacheDir: request.cacheDir, notice: notice)
         return job
     }
 
