@@ -13,6 +13,7 @@ import os
 import sys
 
 TARGET = 0.7  # issue 5: gcnn on pocl, epoch <= 0.7x Keras-TF's
+FLOOR_TARGET = 1.25  # issue 12: gcnn on pocl, epoch <= 1.25x the sgemm floor
 
 
 def load(folder, name):
@@ -108,6 +109,20 @@ def main(folder):
         print(f"\nsgemm {sgemm['size']}×{sgemm['size']}, {sgemm['threads']} threads, GFLOP/s: " + ", ".join(parts))
     elif skipped(folder, "sgemm"):
         print("\nsgemm: " + skipped(folder, "sgemm"))
+
+    flop = load(folder, "epoch-flop")
+    numpy_rate = sgemm.get("numpy", {}).get("gflops") if sgemm else None
+    if flop and numpy_rate:
+        floor = flop["epoch_flop"] / (numpy_rate * 1e9)
+        print(f"\nsgemm floor: {flop['epoch_flop'] / 1e12:.3f} TFLOP per epoch (conv and matrix products, counted by "
+              f"PyTorch {flop['torch']}) ÷ numpy's {numpy_rate:.1f} GFLOP/s = {floor:.2f} s")
+        for label, _, _, epoch, _, _ in rows:
+            if label.startswith("gcnn opencl") and epoch:
+                verdict = "meets" if epoch / floor <= FLOOR_TARGET else "misses"
+                print(f"{label}: epoch / sgemm floor = {epoch:.2f} / {floor:.2f} = {epoch / floor:.2f}× "
+                      f"({verdict} the ≤ {FLOOR_TARGET}× target)")
+    elif skipped(folder, "epoch-flop"):
+        print("\nsgemm floor: " + skipped(folder, "epoch-flop"))
 
     if headline and torch_best:
         gcnn_row = next(row for row in rows if row[0] == headline[0])

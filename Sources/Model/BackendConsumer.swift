@@ -11,6 +11,6 @@ extension DeviceSelection {
     public func run<C: BackendConsumer>(_ consumer: C, notice: (String) -> Void = { _ in }) throws -> C.Output {
         guard let (device, note) = try resolve() else { return try consumer.consume(ReferenceBackend(), device: self) }
         if let note { notice(note) }
-        return try consumer.consume(try OpenCLBackend(device: device), device: self)
+        return try consumer.consume(try OpenCLBackend(tunedFor: device), device: self)
     }
 }

@@ -292,7 +292,7 @@ public enum EpochBenchmark {
             return try run(setup, backend: ReferenceBackend(), device: "cpu", progress: progress)
         }
         if let note { notice(note) }
-        return try run(setup, backend: try OpenCLBackend(device: device), device: "opencl:\(device.index)", profile: profile,
+        return try run(setup, backend: try OpenCLBackend(tunedFor: device), device: "opencl:\(device.index)", profile: profile,
                        progress: progress)
     }
 
