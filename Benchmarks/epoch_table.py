@@ -116,11 +116,18 @@ def main(folder):
         floor = flop["epoch_flop"] / (numpy_rate * 1e9)
         print(f"\nsgemm floor: {flop['epoch_flop'] / 1e12:.3f} TFLOP per epoch (conv and matrix products, counted by "
               f"PyTorch {flop['torch']}) ÷ numpy's {numpy_rate:.1f} GFLOP/s = {floor:.2f} s")
-        for label, _, _, epoch, _, _ in rows:
+        cpu_rate = sgemm["numpy"].get("gflops_per_cpu_second")
+        cpu_floor = flop["epoch_flop"] / (cpu_rate * 1e9) if cpu_rate else None
+        if cpu_floor:
+            print(f"in processor time: ÷ numpy's {cpu_rate:.1f} GFLOP per CPU second = {cpu_floor:.2f} CPU s")
+        for label, _, _, epoch, cpu, _ in rows:
             if label.startswith("gcnn opencl") and epoch:
                 verdict = "meets" if epoch / floor <= FLOOR_TARGET else "misses"
-                print(f"{label}: epoch / sgemm floor = {epoch:.2f} / {floor:.2f} = {epoch / floor:.2f}× "
-                      f"({verdict} the ≤ {FLOOR_TARGET}× target)")
+                line = (f"{label}: epoch / sgemm floor = {epoch:.2f} / {floor:.2f} = {epoch / floor:.2f}× "
+                        f"({verdict} the ≤ {FLOOR_TARGET}× target)")
+                if cpu_floor and cpu:
+                    line += f"; processor time {cpu:.2f} / {cpu_floor:.2f} = {cpu / cpu_floor:.2f}×"
+                print(line)
     elif skipped(folder, "epoch-flop"):
         print("\nsgemm floor: " + skipped(folder, "epoch-flop"))
 

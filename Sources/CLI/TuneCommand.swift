@@ -72,13 +72,18 @@ struct TuneCommand: ParsableCommand {
         for group in groups {
             let tried = record.measurements.filter { $0.group == group }
             let winner = KernelTuner.label(record.tuning, group: group)
-            let defaults = tried.first?.milliseconds
-            let best = tried.filter { KernelTuner.label($0.candidate, group: group) == winner }.compactMap(\.milliseconds).min()
+            func median(_ label: String) -> Double? {
+                let times = tried.filter { KernelTuner.label($0.candidate, group: group) == label }.compactMap(\.milliseconds).sorted()
+                return times.isEmpty ? nil : times[times.count / 2]
+            }
+            let defaults = tried.first.flatMap { median(KernelTuner.label($0.candidate, group: group)) }
+            let best = median(winner)
             var line = "\(group): \(winner)"
             if let d = defaults, let b = best {
                 line += String(format: ", %.2f ms against the defaults' %.2f ms (%.3f×)", b, d, b / d)
             }
-            print(line + "; \(tried.filter(\.passed).count) of \(tried.count) candidates passed the check")
+            let candidates = tried.filter { $0.note != "confirmation" }
+            print(line + " (medians); \(candidates.filter(\.passed).count) of \(candidates.count) candidates passed the check")
         }
         print("winners: \(record.tuning)")
         print("saved: \(cache.fileURL(for: clDevice).path)")

@@ -27,6 +27,8 @@ public struct KernelTuner {
     public var margin: Double = 0.02
     /// Training and validation clips per epoch: forward passes run for both, backward passes for training only.
     public var trainClips = 1120, validationClips = 480
+    /// Extra interleaved timings of a group's winner and its defaults before the winner replaces them.
+    public var confirmations = 2
     /// Candidates per group at most (nil: all), for quick searches.
     public var candidateLimit: Int?
 
@@ -77,6 +79,23 @@ public struct KernelTuner {
                     progress("  \(label): rejected: \(m.note ?? "failed")")
                     if c == 0 { throw KernelTunerError.defaultsFailed(group: group.name, reason: m.note ?? "failed") }
                 }
+            }
+            // Confirm a new winner against the defaults, interleaved, so one noisy timing cannot pick it.
+            let groupDefaults = merge(best, group.candidates[0], group: group.name)
+            if let w = winner, w.tuning != groupDefaults, let d = defaultMilliseconds {
+                var times = [groupDefaults: [d], w.tuning: [w.ms]]
+                for _ in 0..<confirmations {
+                    for tuning in [groupDefaults, w.tuning] {
+                        var m = measure(tuning, group: group, device: device, base: defaults, expected: nil)
+                        m.note = "confirmation"
+                        measurements.append(m)
+                        if let ms = m.milliseconds { times[tuning, default: []].append(ms) }
+                    }
+                }
+                let dm = Self.median(times[groupDefaults]!), wm = Self.median(times[w.tuning]!)
+                progress(String(format: "  confirmation: %@ %.2f ms against the defaults' %.2f ms (medians of %d)",
+                                Self.label(w.tuning, group: group.name), wm, dm, confirmations + 1))
+                if !(wm < dm * (1 - margin)) { winner = nil }
             }
             if let winner { best = winner.tuning }
             progress("  winner: \(Self.label(best, group: group.name))")
@@ -178,9 +197,9 @@ public struct KernelTuner {
     /// was found to allow.
     private func maxThreads(_ defaults: OpenCLKernelConfig) -> Int { max(defaults.reduceWorkGroup, defaults.convThreads) }
 
-    /// Builds, checks and times one candidate.
+    /// Builds, checks (unless `expected` is nil: a candidate that passed already) and times one candidate.
     func measure(_ tuning: KernelTuning, group: Group, device: CLDevice, base: OpenCLKernelConfig,
-                 expected: [[[Float]]]) -> KernelTuningMeasurement {
+                 expected: [[[Float]]]?) -> KernelTuningMeasurement {
         func failed(_ why: String) -> KernelTuningMeasurement {
             KernelTuningMeasurement(group: group.name, candidate: tuning, milliseconds: nil, passed: false, note: why)
         }
@@ -189,7 +208,7 @@ public struct KernelTuner {
             return failed(Self.firstLine(error))
         }
         do {
-            for (testCase, reference) in zip(group.checked, expected) {
+            for (testCase, reference) in zip(group.checked, expected ?? []) {
                 let first = try testCase.run(on: backend).outputs
                 let second = try testCase.run(on: backend).outputs
                 let same = first.count == second.count && zip(first, second).allSatisfy { a, b in
@@ -237,6 +256,11 @@ public struct KernelTuner {
         let text = "\(error)"
         let line = text.split(separator: "\n", omittingEmptySubsequences: true).first.map(String.init) ?? text
         return line.count > 200 ? String(line.prefix(200)) + "…" : line
+    }
+
+    static func median(_ values: [Double]) -> Double {
+        let sorted = values.sorted()
+        return sorted.isEmpty ? .nan : sorted[sorted.count / 2]
     }
 
     /// User + system time of every thread of this process so far.

@@ -4,7 +4,7 @@
 /// a configuration of the other variant changes nothing.
 ///
 /// `gcnn tune` searches these per device (`KernelTuner`) and stores the winners in `KernelTuningCache`.
-public struct KernelTuning: Codable, Equatable, Sendable, CustomStringConvertible {
+public struct KernelTuning: Codable, Hashable, Sendable, CustomStringConvertible {
     /// The CPU variant's register blocks.
     public struct CPUBlocks: Codable, Equatable, Sendable, Hashable {
         /// Output channels per item of the correlation kernel (forward and backward data), `CPU_OCB`.

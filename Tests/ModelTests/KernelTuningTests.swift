@@ -17,7 +17,7 @@ final class KernelTuningTests: XCTestCase {
         try? FileManager.default.removeItem(at: directory)
     }
 
-    private static let small = Architecture.paperVariant(inputHeight: 14, inputWidth: 27, filters: 6, kernel: 5)
+    private static let small = Architecture.paperVariant(inputHeight: 16, inputWidth: 27, filters: 6, kernel: 5)
 
     private func tinyTuner() throws -> KernelTuner {
         var tuner = KernelTuner(architecture: try Self.small.resolved(classes: 1))
@@ -44,8 +44,10 @@ final class KernelTuningTests: XCTestCase {
         XCTAssertEqual(tiles.applied(to: tiled).tileN, 64)
         XCTAssertEqual(tiles.applied(to: tiled).tileM, 32)
         XCTAssertEqual(tiles.applied(to: cpu), cpu)
-        // conv2d.cl's #error rules: 64×64 tiles of 4×4 need 256 items, a multiple of tileN and of tileK.
-        XCTAssertFalse(KernelTuning(tiles: .init(tileM: 64, tileN: 64, tileK: 8, regM: 8, regN: 8)).isValid)
+        // conv2d.cl's #error rules: the items (here 8 × 4 = 32) a multiple of tileN (64) and of tileK.
+        XCTAssertFalse(KernelTuning(tiles: .init(tileM: 16, tileN: 64, tileK: 16, regM: 4, regN: 8)).isValid)
+        XCTAssertFalse(KernelTuning(tiles: .init(tileM: 64, tileN: 64, tileK: 3, regM: 4, regN: 4)).isValid)
+        XCTAssertTrue(KernelTuning(tiles: .init(tileM: 64, tileN: 64, tileK: 16, regM: 4, regN: 4)).isValid)
         XCTAssertFalse(KernelTuning(cpu: .init(channels: 0, vectors: 2, weightChannels: 2, weightTaps: 5)).isValid)
         // Out-of-range parameters are never applied.
         XCTAssertEqual(KernelTuning(cpu: .init(channels: 99, vectors: 2, weightChannels: 2, weightTaps: 5)).applied(to: cpu), cpu)
@@ -174,6 +176,7 @@ final class KernelTuningTests: XCTestCase {
 
         // Mutants of a valid file: never a crash, and whatever reads as tuned is a valid tuning.
         var rng = RandomGenerator(seed: 12)
+        let punctuation = Array("{}[]\":,0-9e".utf8)
         for _ in 0..<600 {
             var bytes = [UInt8](valid)
             for _ in 0..<(1 + Int(rng.next() % 4)) {
@@ -181,7 +184,7 @@ final class KernelTuningTests: XCTestCase {
                 switch rng.next() % 4 {
                 case 0: bytes[at] = UInt8(truncatingIfNeeded: rng.next())
                 case 1: bytes.remove(at: at)
-                case 2: bytes.insert(Array("{}[]\":,0-9e".utf8)[Int(rng.next() % 12)], at: at)
+                case 2: bytes.insert(punctuation[Int(rng.next() % UInt64(punctuation.count))], at: at)
                 default: bytes = Array(bytes.prefix(at))
                 }
                 if bytes.isEmpty { bytes = [0x7b] }
