@@ -2,7 +2,7 @@
 # Whole training epochs of the seed's setup (1 120 + 480 clips of 64×173, batch 32, Adam), side by side in one
 # run: gcnn on every OpenCL device `gcnn devices` lists, gcnn's reference path (scaled down, extrapolated and
 # labelled so), Keras 3 on TensorFlow and PyTorch eager (Benchmarks/peers/, skipped with a note when not
-# installed), and the machine's 2-thread sgemm. Everyone is pinned to the same thread count. Prints a
+# installed), and the machine's 2-thread sgemm with the epoch's FLOPs (the sgemm floor: FLOPs ÷ numpy's rate). Everyone is pinned to the same thread count. Prints a
 # Markdown table of medians and ratios to Keras-TF; raw JSON goes to --out. --train-clips/--val-clips scale
 # gcnn's OpenCL epochs down for slow kernels (then extrapolated and labelled so); --peer-train-clips/--peer-val-clips
 # do the same for the peers (default: the seed's full epoch), so a heavy architecture can be timed side by side
@@ -97,8 +97,10 @@ if [ "$run_peers" -eq 1 ]; then
     if [ "$channels_last" -eq 1 ]; then
         run_json torch-eager-channels-last python3 Benchmarks/peers/torch_epoch.py "${peer_args[@]}" --channels-last
     fi
-    run_json sgemm python3 Benchmarks/peers/sgemm.py --threads "$threads"
 fi
+# The sgemm floor, always: the epoch's conv and matrix-product FLOPs (counted by PyTorch) over numpy's sgemm rate.
+run_json sgemm python3 Benchmarks/peers/sgemm.py --threads "$threads"
+run_json epoch-flop python3 Benchmarks/peers/epoch_flop.py "${peer_arch[@]}"
 
 echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $threads thread(s) used of $(nproc); load average before the table: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "architecture: ${arch:-paper}"

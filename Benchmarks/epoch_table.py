@@ -13,6 +13,7 @@ import os
 import sys
 
 TARGET = 0.7  # issue 5: gcnn on pocl, epoch <= 0.7x Keras-TF's
+FLOOR_TARGET = 1.25  # issue 12: gcnn on pocl, epoch <= 1.25x the sgemm floor
 
 
 def load(folder, name):
@@ -108,6 +109,27 @@ def main(folder):
         print(f"\nsgemm {sgemm['size']}×{sgemm['size']}, {sgemm['threads']} threads, GFLOP/s: " + ", ".join(parts))
     elif skipped(folder, "sgemm"):
         print("\nsgemm: " + skipped(folder, "sgemm"))
+
+    flop = load(folder, "epoch-flop")
+    numpy_rate = sgemm.get("numpy", {}).get("gflops") if sgemm else None
+    if flop and numpy_rate:
+        floor = flop["epoch_flop"] / (numpy_rate * 1e9)
+        print(f"\nsgemm floor: {flop['epoch_flop'] / 1e12:.3f} TFLOP per epoch (conv and matrix products, counted by "
+              f"PyTorch {flop['torch']}) ÷ numpy's {numpy_rate:.1f} GFLOP/s = {floor:.2f} s")
+        cpu_rate = sgemm["numpy"].get("gflops_per_cpu_second")
+        cpu_floor = flop["epoch_flop"] / (cpu_rate * 1e9) if cpu_rate else None
+        if cpu_floor:
+            print(f"in processor time: ÷ numpy's {cpu_rate:.1f} GFLOP per CPU second = {cpu_floor:.2f} CPU s")
+        for label, _, _, epoch, cpu, _ in rows:
+            if label.startswith("gcnn opencl") and epoch:
+                verdict = "meets" if epoch / floor <= FLOOR_TARGET else "misses"
+                line = (f"{label}: epoch / sgemm floor = {epoch:.2f} / {floor:.2f} = {epoch / floor:.2f}× "
+                        f"({verdict} the ≤ {FLOOR_TARGET}× target)")
+                if cpu_floor and cpu:
+                    line += f"; processor time {cpu:.2f} / {cpu_floor:.2f} = {cpu / cpu_floor:.2f}×"
+                print(line)
+    elif skipped(folder, "epoch-flop"):
+        print("\nsgemm floor: " + skipped(folder, "epoch-flop"))
 
     if headline and torch_best:
         gcnn_row = next(row for row in rows if row[0] == headline[0])

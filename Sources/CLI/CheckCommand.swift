@@ -34,8 +34,9 @@ struct CheckCommand: ParsableCommand {
         let printRow: (BackendCheckRow) -> Void = { row in print(BackendCheck.line(row)); fflush(stdout) }
         if let (clDevice, notice) = try selection.resolve() {
             if let notice { print(notice) }
-            let backend = try OpenCLBackend(device: clDevice)
+            let backend = try OpenCLBackend(tunedFor: clDevice)
             print("device: opencl:\(clDevice.index) \(clDevice.name) (\(clDevice.kind), \(clDevice.platformName)); kernels: \(backend.config)")
+            print("tuned: \(KernelTuningCache.standard.summary(for: clDevice))")
             if verbose { print(backend.buildReport) }
             print("\(resolved.architecture.name) shapes at batch \(batch)\n")
             print(BackendCheck.header)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CLRuntime
 import Foundation
+import Model
 
 /// `gcnn devices`: every OpenCL platform and device with the properties that matter for training.
 struct DevicesCommand: ParsableCommand {
@@ -28,6 +29,7 @@ struct DevicesCommand: ParsableCommand {
                     ("max work-group", "\(device.maxWorkGroupSize) items; per dimension \(device.maxWorkItemSizes.map(String.init).joined(separator: "×"))"),
                     ("float vector width", "\(device.preferredFloatVectorWidth)"),
                     ("available", device.isAvailable && device.isCompilerAvailable ? "yes" : (device.isAvailable ? "no compiler" : "no")),
+                    ("tuned", KernelTuningCache.standard.summary(for: device)),
                 ]
                 for (key, value) in rows { print("      " + key.padding(toLength: 20, withPad: " ", startingAt: 0) + value) }
                 index += 1

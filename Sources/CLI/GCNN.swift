@@ -7,7 +7,7 @@ struct GCNN: ParsableCommand {
         commandName: "gcnn",
         abstract: "GPU-accelerated trainer for genre-classification CNNs on log-mel spectrograms.",
         subcommands: [
-            DevicesCommand.self, CheckCommand.self, TrainCommand.self, EvaluateCommand.self, PredictCommand.self, ExperimentCommand.self,
+            DevicesCommand.self, CheckCommand.self, TuneCommand.self, TrainCommand.self, EvaluateCommand.self, PredictCommand.self, ExperimentCommand.self,
             FeaturesCommand.self, SpectrogramCommand.self, SynthCommand.self, BenchCommand.self, ArchCommand.self,
             ImportCommand.self, ExportCommand.self,
         ])

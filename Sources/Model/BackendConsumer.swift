@@ -13,7 +13,7 @@ extension DeviceSelection {
                                         buildLog: ((String) -> Void)? = nil) throws -> C.Output {
         guard let (device, note) = try resolve() else { return try consumer.consume(ReferenceBackend(), device: self) }
         if let note { notice(note) }
-        let backend = try OpenCLBackend(device: device)
+        let backend = try OpenCLBackend(tunedFor: device)
         buildLog?(backend.buildReport)
         return try consumer.consume(backend, device: self)
     }

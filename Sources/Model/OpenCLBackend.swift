@@ -397,7 +397,9 @@ public final class OpenCLBackend: Backend {
         // device only, so results are deterministic).
         let items = i.c * kh * blocks
         let wanted = min(i.n, max(1, (256 * device.computeUnits + items - 1) / items))
-        let chunk = (i.n + wanted - 1) / wanted, splits = (i.n + chunk - 1) / chunk
+        var chunk = (i.n + wanted - 1) / wanted
+        if config.cpuWeightImages > 0 { chunk = min(chunk, config.cpuWeightImages) }
+        let splits = (i.n + chunk - 1) / chunk
         var target = gradWeight
         if splits > 1 {
             target = try scratch(&splitScratch, count: splits * shape.weightCount, label: "conv weight-gradient partial sums")

@@ -24,17 +24,24 @@ public struct OpenCLKernelConfig: Equatable, Sendable, CustomStringConvertible {
     public var cpuChannels: Int
     /// CPU variant: float8 vectors along x per item of the correlation kernels.
     public var cpuVectors: Int
-    /// CPU variant: output channels per item of the weight-gradient kernel (× 5 taps, float8 each).
+    /// CPU variant: output channels per item of the weight-gradient kernel (× `cpuWeightTaps` taps, float8 each).
     public var cpuWeightChannels: Int
+    /// CPU variant: kernel taps along x per pass of the weight-gradient kernel.
+    public var cpuWeightTaps: Int
+    /// CPU variant: at most this many images per partial sum of the weight gradient (0: split only to fill the
+    /// device), so that a work-group's gradient rows stay in cache; a launch parameter, not a `-D` option.
+    public var cpuWeightImages: Int
 
     public init(variant: Variant = .tiled, tileM: Int, tileN: Int, tileK: Int, regM: Int, regN: Int,
                 reduceWorkGroup: Int, elementwiseWorkGroup: Int = 64,
-                cpuChannels: Int = 4, cpuVectors: Int = 2, cpuWeightChannels: Int = 2) {
+                cpuChannels: Int = 4, cpuVectors: Int = 2, cpuWeightChannels: Int = 2, cpuWeightTaps: Int = 5,
+                cpuWeightImages: Int = 0) {
         self.variant = variant
         self.tileM = tileM; self.tileN = tileN; self.tileK = tileK; self.regM = regM; self.regN = regN
         self.reduceWorkGroup = reduceWorkGroup
         self.elementwiseWorkGroup = elementwiseWorkGroup
         self.cpuChannels = cpuChannels; self.cpuVectors = cpuVectors; self.cpuWeightChannels = cpuWeightChannels
+        self.cpuWeightTaps = cpuWeightTaps; self.cpuWeightImages = cpuWeightImages
     }
 
     /// Work items of a tiled conv work-group.
@@ -70,7 +77,7 @@ public struct OpenCLKernelConfig: Equatable, Sendable, CustomStringConvertible {
         case .tiled:
             "-cl-std=CL1.2 -DCONV_TM=\(tileM) -DCONV_TN=\(tileN) -DCONV_TK=\(tileK) -DCONV_RM=\(regM) -DCONV_RN=\(regN) -DREDUCE_WG=\(reduceWorkGroup)"
         case .cpu:
-            "-cl-std=CL1.2 -DGCNN_CPU_KERNELS -DCPU_OCB=\(cpuChannels) -DCPU_XV=\(cpuVectors) -DCPU_WOCB=\(cpuWeightChannels) -DREDUCE_WG=\(reduceWorkGroup)"
+            "-cl-std=CL1.2 -DGCNN_CPU_KERNELS -DCPU_OCB=\(cpuChannels) -DCPU_XV=\(cpuVectors) -DCPU_WOCB=\(cpuWeightChannels) -DCPU_KXB=\(cpuWeightTaps) -DREDUCE_WG=\(reduceWorkGroup)"
         }
     }
 
@@ -79,7 +86,7 @@ public struct OpenCLKernelConfig: Equatable, Sendable, CustomStringConvertible {
         case .tiled:
             "tiled: conv tile \(tileM)×\(tileN)×\(tileK), \(regM)×\(regN) per item (\(convThreads) items), reductions \(reduceWorkGroup)"
         case .cpu:
-            "cpu: conv \(cpuChannels) channels × \(cpuXBlock) x per item, weight gradient \(cpuWeightChannels) channels × 5 taps, reductions \(reduceWorkGroup)"
+            "cpu: conv \(cpuChannels) channels × \(cpuXBlock) x per item, weight gradient \(cpuWeightChannels) channels × \(cpuWeightTaps) taps\(cpuWeightImages > 0 ? " over ≤ \(cpuWeightImages) images" : ""), reductions \(reduceWorkGroup)"
         }
     }
 }

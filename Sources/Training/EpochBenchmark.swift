@@ -294,7 +294,7 @@ public enum EpochBenchmark {
             return try run(setup, backend: ReferenceBackend(), device: "cpu", progress: progress)
         }
         if let note { notice(note) }
-        let backend = try OpenCLBackend(device: device)
+        let backend = try OpenCLBackend(tunedFor: device)
         buildLog?(backend.buildReport)
         return try run(setup, backend: backend, device: "opencl:\(device.index)", profile: profile, progress: progress)
     }

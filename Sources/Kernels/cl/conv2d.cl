@@ -131,7 +131,9 @@ __kernel void conv2d_pack_weights_cpu(__global const float* weight, __global flo
 #ifndef CPU_WOCB
 #define CPU_WOCB 2
 #endif
+#ifndef CPU_KXB
 #define CPU_KXB 5
+#endif
 
 inline float conv_hsum8(float8 v) {
     const float4 a = v.lo + v.hi;
