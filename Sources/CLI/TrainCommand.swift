@@ -17,6 +17,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "gpu (first OpenCL GPU, else the first OpenCL device), opencl[:N] (see `gcnn devices`), or cpu (reference path).")
     var device: String = "gpu"
     @OptionGroup var network: ArchitectureOptions
+    @OptionGroup var kernelOptions: KernelOptions
     @Option(help: "The task: hiphop-classical, metal-jazz, pop-hiphop, rock-country, <genre>-<genre>, or all.")
     var task: String
     @Option(help: "A GTZAN-layout folder (<genre>/<genre>.000NN.{au,wav}); default: the built-in synthetic corpus.")
@@ -58,6 +59,7 @@ struct TrainCommand: ParsableCommand {
         request.clipsPerTrack = clipsPerTrack
         request.batchNormMomentum = bnMomentum
         request.architecture = try network.architecture
+        request.kernels = kernelOptions.kernels
         let interrupt = InterruptHandler()
         interrupt.install()
         var events = reporter.events

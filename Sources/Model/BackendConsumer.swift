@@ -7,10 +7,13 @@ public protocol BackendConsumer {
 
 extension DeviceSelection {
     /// Builds the backend this selection names (`cpu`: `ReferenceBackend`; otherwise an `OpenCLBackend` on
-    /// the resolved device, `notice` receiving the one-line note when `gpu` fell back) and runs `consumer` on it.
-    public func run<C: BackendConsumer>(_ consumer: C, notice: (String) -> Void = { _ in }) throws -> C.Output {
+    /// the resolved device with the kernel family `kernels` picks, `notice` receiving the one-line note when `gpu`
+    /// fell back) and runs `consumer` on it.
+    public func run<C: BackendConsumer>(_ consumer: C, kernels: KernelVariantChoice = .auto,
+                                        notice: (String) -> Void = { _ in }) throws -> C.Output {
+        try kernels.check(with: self)
         guard let (device, note) = try resolve() else { return try consumer.consume(ReferenceBackend(), device: self) }
         if let note { notice(note) }
-        return try consumer.consume(try OpenCLBackend(device: device), device: self)
+        return try consumer.consume(try OpenCLBackend(device: device, config: kernels.config(for: device)), device: self)
     }
 }

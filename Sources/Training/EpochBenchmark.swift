@@ -285,15 +285,18 @@ public enum EpochBenchmark {
 
     /// Runs the benchmark on the backend a `--device` word selects (`cpu`: the reference path). The result
     /// names the resolved device (`gpu` on a machine without one becomes `opencl:N`, with a `notice`).
-    public static func run(_ setup: EpochBenchmarkSetup, on selection: DeviceSelection, profile: Bool = false,
+    /// `kernels` picks the kernel family on an OpenCL device.
+    public static func run(_ setup: EpochBenchmarkSetup, on selection: DeviceSelection, kernels: KernelVariantChoice = .auto,
+                           profile: Bool = false,
                            notice: (String) -> Void = { _ in }, progress: (String) -> Void = { _ in }) throws -> EpochBenchmarkResult {
         try setup.validate()
+        try kernels.check(with: selection)
         guard let (device, note) = try selection.resolve() else {
             return try run(setup, backend: ReferenceBackend(), device: "cpu", progress: progress)
         }
         if let note { notice(note) }
-        return try run(setup, backend: try OpenCLBackend(device: device), device: "opencl:\(device.index)", profile: profile,
-                       progress: progress)
+        return try run(setup, backend: try OpenCLBackend(device: device, config: kernels.config(for: device)),
+                       device: "opencl:\(device.index)", profile: profile, progress: progress)
     }
 
     private static func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }

@@ -29,6 +29,8 @@ public struct TrainingRequest: Sendable {
     /// Overrides every batch-norm layer's running-statistics momentum (Keras' sense; the spec's when nil:
     /// the seed's 0.99 in the paper preset; PyTorch's default is 0.9).
     public var batchNormMomentum: Float?
+    /// The kernel family on an OpenCL device (`--kernels`; the device type's by default).
+    public var kernels: KernelVariantChoice = .auto
 
     public init(task: String, device: String = "gpu", data: URL? = nil, epochs: Int = 2, batchSize: Int = 32,
                 learningRate: Float = 1e-3, seed: UInt64 = 0, split: String = "stratified", valFraction: Double = 0.3,
@@ -149,9 +151,10 @@ public enum TrainingSession {
     /// Prepares and runs `request` on its device.
     public static func run(_ request: TrainingRequest, events: TrainingEvents) throws -> TrainingOutcome {
         let selection = try DeviceSelection(parsing: request.device)
+        try request.kernels.check(with: selection)
         let job = try prepare(request, notice: events.notice)
         events.notice("\(job.task): \(job.train.count) training / \(job.validation.count) validation clips (\(job.split.rawValue)), run folder \(job.out.path)")
-        return try selection.run(Consumer(job: job, events: events), notice: events.notice)
+        return try selection.run(Consumer(job: job, events: events), kernels: request.kernels, notice: events.notice)
     }
 
     private struct Consumer: BackendConsumer {

@@ -289,7 +289,9 @@ void conv2d_forward(__global const float* input, __global const float* weight, _
 
     // This thread's column of the B tile: an output position p, whose input window starts at row iy0, column ix0
     // (negative in the padding), xBase.
-    const int bCol = lid % CONV_TN, bRow = lid / CONV_TN;
+    // Remainders as x − (x / d)·d: LLVM turns a `%` beside a `/` of the same operands into a `freeze`, which
+    // oclgrind's uninitialised-value checker cannot run.
+    const int bRow = lid / CONV_TN, bCol = lid - bRow * CONV_TN;
     const int p = col0 + bCol;
     const bool pValid = p < N;
     int xBase = 0, iy0 = 0, ix0 = 0;
@@ -298,7 +300,7 @@ void conv2d_forward(__global const float* input, __global const float* weight, _
         iy0 = oy - top; ix0 = ox - left;
         xBase = b * inC * hw + iy0 * w + ix0;
     }
-    const int aK = lid % CONV_TK, aRow = lid / CONV_TK;
+    const int aRow = lid / CONV_TK, aK = lid - aRow * CONV_TK;
 
     float acc[CONV_RM][CONV_RN];
     for (int i = 0; i < CONV_RM; ++i) for (int j = 0; j < CONV_RN; ++j) acc[i][j] = 0.0f;
@@ -352,7 +354,7 @@ void conv2d_backward_data(__global const float* gradOutput, __global const float
     const int tx = get_local_id(0), ty = get_local_id(1), lid = ty * CONV_TX + tx;
     const int col0 = get_group_id(0) * CONV_TN, row0 = get_group_id(1) * CONV_TM;
 
-    const int bCol = lid % CONV_TN, bRow = lid / CONV_TN;
+    const int bRow = lid / CONV_TN, bCol = lid - bRow * CONV_TN;
     const int p = col0 + bCol;
     const bool pValid = p < N;
     // (y, x): this column's input position shifted into dY's coordinates.
@@ -363,7 +365,7 @@ void conv2d_backward_data(__global const float* gradOutput, __global const float
         y += top; x += left;
         gBase = b * outC * ohw + y * ow + x;
     }
-    const int aK = lid % CONV_TK, aRow = lid / CONV_TK;
+    const int aRow = lid / CONV_TK, aK = lid - aRow * CONV_TK;
 
     float acc[CONV_RM][CONV_RN];
     for (int i = 0; i < CONV_RM; ++i) for (int j = 0; j < CONV_RN; ++j) acc[i][j] = 0.0f;
@@ -419,7 +421,7 @@ void conv2d_backward_weights(__global const float* input, __global const float* 
 
     // Both tiles: this thread's reduction index is pq = lid % CONV_TK; its columns of X̃ are fixed (taps (ky, kx)
     // packed as ky·65536 + kx for the padding test).
-    const int pq = lid % CONV_TK, first = lid / CONV_TK;
+    const int first = lid / CONV_TK, pq = lid - first * CONV_TK;
     int colOffset[CONV_TN / CONV_K_PASS], colTap[CONV_TN / CONV_K_PASS];
     for (int c = first, j = 0; c < CONV_TN; c += CONV_K_PASS, ++j) {
         const int kk = col0 + c;
