@@ -136,17 +136,19 @@ inline float conv_hsum8(float8 v) {
     return b.x + b.y;
 }
 
-#define CONV_BWW_STEP(GMASK, XLOAD)                                                      \
+#define CONV_BWW_STEP(GLOAD, XLOAD)                                                      \
     {                                                                                    \
         float8 g[CPU_WOCB];                                                              \
-        _Pragma("unroll") for (int o = 0; o < CPU_WOCB; ++o) g[o] = GMASK(vload8(0, gRow + gOff[o] + x)); \
+        _Pragma("unroll") for (int o = 0; o < CPU_WOCB; ++o) g[o] = GLOAD(gRow + gOff[o], x); \
         _Pragma("unroll") for (int j = 0; j < CPU_KXB; ++j) {                            \
             const float8 xv = XLOAD(xRow, x + kxs[j]);                                   \
             _Pragma("unroll") for (int o = 0; o < CPU_WOCB; ++o) acc[o][j] = fma(g[o], xv, acc[o][j]); \
         }                                                                                \
     }
-#define CONV_NO_MASK(v) (v)
-#define CONV_TAIL_MASK(v) select((float8)(0.0f), (v), (int8)(0, 1, 2, 3, 4, 5, 6, 7) + x < ow)
+#define CONV_G_LOAD(row, x) vload8(0, (row) + (x))
+// The row's last < 8 values, lanes past ow zero; loads clamped to the row (the last row ends the buffer).
+#define CONV_G_TAIL_LOAD(row, x) \
+    select((float8)(0.0f), conv_load8_clamped((row), (x), ow), (int8)(0, 1, 2, 3, 4, 5, 6, 7) + (x) < ow)
 
 // Partial weight gradients of the valid correlation (padded convolutions pass a zero-padded X):
 // partial[z][oc][ic][ky][kx] = Σ over images [z·chunk, (z+1)·chunk) and output positions of
@@ -175,8 +177,8 @@ __kernel void conv2d_backward_weights_cpu(__global const float* input, __global 
                 __global const float* gRow = gradOutput + ((long)b * outC + oc0) * ohw + oy * ow;
                 __global const float* xRow = input + ((long)b * inC + ic) * hw + (oy + ky) * w;
                 int x = 0;
-                for (; x < ow8; x += 8) CONV_BWW_STEP(CONV_NO_MASK, CONV_FAST_LOAD)
-                if (x < ow) CONV_BWW_STEP(CONV_TAIL_MASK, CONV_TAIL_LOAD)
+                for (; x < ow8; x += 8) CONV_BWW_STEP(CONV_G_LOAD, CONV_FAST_LOAD)
+                if (x < ow) CONV_BWW_STEP(CONV_G_TAIL_LOAD, CONV_TAIL_LOAD)
             }
         }
         __global float* out = partial + (long)z * outC * inC * kk2;
