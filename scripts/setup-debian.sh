@@ -8,3 +8,5 @@ $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends \
     ocl-icd-opencl-dev opencl-headers pocl-opencl-icd clinfo \
     libfftw3-dev libsndfile1-dev libsamplerate0-dev libpng-dev libhdf5-dev zlib1g-dev pkg-config >/dev/null
+# oclgrind: the OpenCL device simulator CI runs every kernel under; patchelf, binutils: the GPU bundle.
+$SUDO apt-get install -y -qq --no-install-recommends oclgrind patchelf binutils >/dev/null

@@ -42,6 +42,7 @@ struct EpochBenchCommand: ParsableCommand {
     @Flag(help: "Print one JSON object (every device's epochs, medians, rates) instead of text.")
     var json = false
     @OptionGroup var network: ArchitectureOptions
+    @OptionGroup var kernelOptions: KernelOptions
     @Flag(help: "Also time every kernel of the timed epochs with the device's event timers (OpenCL devices).")
     var profile = false
     @Flag(help: "Also print what the OpenCL compiler said while building the kernels (standard error).")
@@ -52,11 +53,14 @@ struct EpochBenchCommand: ParsableCommand {
                                         architecture: try network.architecture, batchSize: batchSize,
                                         warmupEpochs: warmup, timedEpochs: epochs, seed: seed)
         let selections = try device.map { try DeviceSelection(parsing: $0) }
-        do { try setup.validate() } catch { throw CLIFailure("\(error)") }
+        do {
+            try setup.validate()
+            for selection in selections { try kernelOptions.kernels.check(with: selection) }
+        } catch { throw CLIFailure("\(error)") }
         var results: [EpochBenchmarkResult] = []
         for selection in selections {
             do {
-                results.append(try EpochBenchmark.run(setup, on: selection, profile: profile, notice: printError,
+                results.append(try EpochBenchmark.run(setup, on: selection, kernels: kernelOptions.kernels, profile: profile, notice: printError,
                                                    progress: printError, buildLog: verbose ? printError : nil))
             } catch {
                 throw CLIFailure("bench epoch on \(selection): \(error)")

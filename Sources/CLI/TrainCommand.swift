@@ -18,6 +18,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "gpu (first OpenCL GPU, else the first OpenCL device), opencl[:N] (see `gcnn devices`), or cpu (reference path).")
     var device: String = "gpu"
     @OptionGroup var network: ArchitectureOptions
+    @OptionGroup var kernelOptions: KernelOptions
     @Option(help: "The task: hiphop-classical, metal-jazz, pop-hiphop, rock-country, <genre>-<genre>, or all.")
     var task: String
     @Option(help: "A GTZAN-layout folder (<genre>/<genre>.000NN.{au,wav}); default: the built-in synthetic corpus.")
@@ -76,6 +77,7 @@ struct TrainCommand: ParsableCommand {
         request.options = try training.resolved(epochs: epochs)
         request.adamEpsilonPlacement = training.epsilonPlacement
         request.augmentation = augmentation.config
+        request.kernels = kernelOptions.kernels
         let interrupt = InterruptHandler()
         interrupt.install()
         var events = reporter.events

@@ -55,11 +55,11 @@ public enum BackendCheck {
     }
 
     /// Runs `testCase` on both backends (the device twice: a warm-up whose outputs must equal the timed
-    /// run's bit for bit) and compares.
+    /// run's bit for bit; with `once`, one run, timed cold, and no determinism check) and compares.
     public static func run<D: Backend>(_ testCase: any BackendCheckCase, device: D,
-                                       reference: ReferenceBackend) throws -> BackendCheckRow {
+                                       reference: ReferenceBackend, once: Bool = false) throws -> BackendCheckRow {
         let warmUp = try testCase.run(on: device)
-        let measured = try testCase.run(on: device)
+        let measured = once ? warmUp : try testCase.run(on: device)
         let expected = try testCase.run(on: reference)
         var maxAbs = 0.0, maxRel = 0.0
         for (d, r) in zip(measured.outputs, expected.outputs) {
@@ -81,9 +81,18 @@ public enum BackendCheck {
     public static func run<D: Backend>(device: D, reference: ReferenceBackend, architecture: ResolvedArchitecture,
                                        batch: Int = 32,
                                        onRow: (BackendCheckRow) -> Void = { _ in }) throws -> [BackendCheckRow] {
+        try run(BackendCheckCases.all(architecture: architecture, batch: batch), device: device, reference: reference,
+                onRow: onRow)
+    }
+
+    /// Every case of `cases`, in order (`once`: see `run(_:device:reference:once:)`); `onRow` sees each row as
+    /// soon as it is measured.
+    public static func run<D: Backend>(_ cases: [any BackendCheckCase], device: D, reference: ReferenceBackend,
+                                       once: Bool = false,
+                                       onRow: (BackendCheckRow) -> Void = { _ in }) throws -> [BackendCheckRow] {
         var rows: [BackendCheckRow] = []
-        for testCase in BackendCheckCases.all(architecture: architecture, batch: batch) {
-            let row = try run(testCase, device: device, reference: reference)
+        for testCase in cases {
+            let row = try run(testCase, device: device, reference: reference, once: once)
             rows.append(row)
             onRow(row)
         }

@@ -7,13 +7,15 @@ public protocol BackendConsumer {
 
 extension DeviceSelection {
     /// Builds the backend this selection names (`cpu`: `ReferenceBackend`; otherwise an `OpenCLBackend` on
-    /// the resolved device, `notice` receiving the one-line note when `gpu` fell back) and runs `consumer` on it.
+    /// the resolved device with the kernel family `kernels` picks and the device's tuning, `notice` receiving the
+    /// one-line note when `gpu` fell back) and runs `consumer` on it.
     /// `buildLog`, when given, receives the OpenCL kernels' build report (`OpenCLBackend.buildReport`).
-    public func run<C: BackendConsumer>(_ consumer: C, notice: (String) -> Void = { _ in },
+    public func run<C: BackendConsumer>(_ consumer: C, kernels: KernelVariantChoice = .auto, notice: (String) -> Void = { _ in },
                                         buildLog: ((String) -> Void)? = nil) throws -> C.Output {
+        try kernels.check(with: self)
         guard let (device, note) = try resolve() else { return try consumer.consume(ReferenceBackend(), device: self) }
         if let note { notice(note) }
-        let backend = try OpenCLBackend(tunedFor: device)
+        let backend = try OpenCLBackend(tunedFor: device, base: kernels.config(for: device))
         buildLog?(backend.buildReport)
         return try consumer.consume(backend, device: self)
     }

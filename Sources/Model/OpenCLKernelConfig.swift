@@ -56,17 +56,21 @@ public struct OpenCLKernelConfig: Equatable, Sendable, CustomStringConvertible {
     ///   (12 float8 accumulators). conv2 forward at batch 32 on pocl's AVX2 target, 2 cores, GFLOP/s by channels ×
     ///   vectors: 6×2 112–118, 5×2 112, 4×2 (the earlier default) 88–92, 6×1 82, 4×3 71, 7×2 71 (spills), 8×1 64.
     /// - Anything else: tiled, 32×32 tiles of 64 items, smaller reductions (fewer where the device allows less).
-    public static func forDevice(_ device: CLDevice) -> OpenCLKernelConfig {
-        if device.kind == .gpu && device.maxWorkGroupSize >= 256 {
+    ///
+    /// `variant` forces a kernel family on any device (`--kernels`): the CPU variant as above (its reductions
+    /// capped by the device), the tiled one with the GPU tiles on a GPU and the 32×32 tiles elsewhere.
+    public static func forDevice(_ device: CLDevice, variant forced: Variant? = nil) -> OpenCLKernelConfig {
+        let variant = forced ?? (device.kind == .cpu && device.maxWorkGroupSize >= 64 ? .cpu : .tiled)
+        if variant == .tiled && device.kind == .gpu && device.maxWorkGroupSize >= 256 {
             return OpenCLKernelConfig(tileM: 64, tileN: 64, tileK: 16, regM: 4, regN: 4, reduceWorkGroup: 256,
                                       elementwiseWorkGroup: 256)
         }
-        if device.kind == .cpu && device.maxWorkGroupSize >= 64 {
-            return OpenCLKernelConfig(variant: .cpu, tileM: 32, tileN: 32, tileK: 8, regM: 4, regN: 4,
-                                      reduceWorkGroup: 64, elementwiseWorkGroup: 64, cpuChannels: 6)
-        }
         var size = 64
         while size > device.maxWorkGroupSize { size /= 2 }
+        if variant == .cpu {
+            return OpenCLKernelConfig(variant: .cpu, tileM: 32, tileN: 32, tileK: 8, regM: 4, regN: 4,
+                                      reduceWorkGroup: max(size, 1), elementwiseWorkGroup: max(size, 1), cpuChannels: 6)
+        }
         return OpenCLKernelConfig(tileM: 32, tileN: 32, tileK: 8, regM: 4, regN: 4, reduceWorkGroup: max(size, 1),
                                   elementwiseWorkGroup: max(size, 1))
     }

@@ -285,16 +285,18 @@ public enum EpochBenchmark {
 
     /// Runs the benchmark on the backend a `--device` word selects (`cpu`: the reference path). The result
     /// names the resolved device (`gpu` on a machine without one becomes `opencl:N`, with a `notice`);
-    /// `buildLog`, when given, receives the kernels' build report.
-    public static func run(_ setup: EpochBenchmarkSetup, on selection: DeviceSelection, profile: Bool = false,
+    /// `kernels` picks the kernel family on an OpenCL device; `buildLog`, when given, receives the kernels' build report.
+    public static func run(_ setup: EpochBenchmarkSetup, on selection: DeviceSelection, kernels: KernelVariantChoice = .auto,
+                           profile: Bool = false,
                            notice: (String) -> Void = { _ in }, progress: (String) -> Void = { _ in },
                            buildLog: ((String) -> Void)? = nil) throws -> EpochBenchmarkResult {
         try setup.validate()
+        try kernels.check(with: selection)
         guard let (device, note) = try selection.resolve() else {
             return try run(setup, backend: ReferenceBackend(), device: "cpu", progress: progress)
         }
         if let note { notice(note) }
-        let backend = try OpenCLBackend(tunedFor: device)
+        let backend = try OpenCLBackend(tunedFor: device, base: kernels.config(for: device))
         buildLog?(backend.buildReport)
         return try run(setup, backend: backend, device: "opencl:\(device.index)", profile: profile, progress: progress)
     }

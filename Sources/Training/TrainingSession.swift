@@ -44,6 +44,8 @@ public struct TrainingRequest: Sendable {
     public var adamEpsilonPlacement: AdamEpsilonPlacement = .keras
     /// Data augmentation of the training batches (off by default).
     public var augmentation = AugmentationConfig()
+    /// The kernel family on an OpenCL device (`--kernels`; the device type's by default).
+    public var kernels: KernelVariantChoice = .auto
 
     public init(task: String, device: String = "gpu", data: URL? = nil, epochs: Int = 2, batchSize: Int = 32,
                 learningRate: Float = 1e-3, seed: UInt64 = 0, split: String? = nil, valFraction: Double = 0.3,
@@ -181,9 +183,11 @@ public enum TrainingSession {
     /// Prepares and runs `request` on its device.
     public static func run(_ request: TrainingRequest, events: TrainingEvents) throws -> TrainingOutcome {
         let selection = try DeviceSelection(parsing: request.device)
+        try request.kernels.check(with: selection)
         let job = try prepare(request, notice: events.notice)
         events.notice("\(job.task): \(job.train.count) training / \(job.validation.count) validation clips (\(job.split.rawValue)), run folder \(job.out.path)")
-        return try selection.run(Consumer(job: job, events: events), notice: events.notice, buildLog: events.kernelBuildLog)
+        return try selection.run(Consumer(job: job, events: events), kernels: request.kernels, notice: events.notice,
+                                 buildLog: events.kernelBuildLog)
     }
 
     private struct Consumer: BackendConsumer {

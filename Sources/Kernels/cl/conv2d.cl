@@ -141,17 +141,19 @@ inline float conv_hsum8(float8 v) {
     return b.x + b.y;
 }
 
-#define CONV_BWW_STEP(GMASK, XLOAD)                                                      \
+#define CONV_BWW_STEP(GLOAD, XLOAD)                                                      \
     {                                                                                    \
         float8 g[CPU_WOCB];                                                              \
-        _Pragma("unroll") for (int o = 0; o < CPU_WOCB; ++o) g[o] = GMASK(vload8(0, gRow + gOff[o] + x)); \
+        _Pragma("unroll") for (int o = 0; o < CPU_WOCB; ++o) g[o] = GLOAD(gRow + gOff[o], x); \
         _Pragma("unroll") for (int j = 0; j < CPU_KXB; ++j) {                            \
             const float8 xv = XLOAD(xRow, x + kxs[j]);                                   \
             _Pragma("unroll") for (int o = 0; o < CPU_WOCB; ++o) acc[o][j] = fma(g[o], xv, acc[o][j]); \
         }                                                                                \
     }
-#define CONV_NO_MASK(v) (v)
-#define CONV_TAIL_MASK(v) select((float8)(0.0f), (v), (int8)(0, 1, 2, 3, 4, 5, 6, 7) + x < ow)
+#define CONV_G_LOAD(row, x) vload8(0, (row) + (x))
+// The row's last < 8 values, lanes past ow zero; loads clamped to the row (the last row ends the buffer).
+#define CONV_G_TAIL_LOAD(row, x) \
+    select((float8)(0.0f), conv_load8_clamped((row), (x), ow), (int8)(0, 1, 2, 3, 4, 5, 6, 7) + (x) < ow)
 
 // Partial weight gradients of the valid correlation (padded convolutions pass a zero-padded X):
 // partial[z][oc][ic][ky][kx] = Σ over images [z·chunk, (z+1)·chunk) and output positions of
@@ -180,8 +182,8 @@ __kernel void conv2d_backward_weights_cpu(__global const float* input, __global 
                 __global const float* gRow = gradOutput + ((long)b * outC + oc0) * ohw + oy * ow;
                 __global const float* xRow = input + ((long)b * inC + ic) * hw + (oy + ky) * w;
                 int x = 0;
-                for (; x < ow8; x += 8) CONV_BWW_STEP(CONV_NO_MASK, CONV_FAST_LOAD)
-                if (x < ow) CONV_BWW_STEP(CONV_TAIL_MASK, CONV_TAIL_LOAD)
+                for (; x < ow8; x += 8) CONV_BWW_STEP(CONV_G_LOAD, CONV_FAST_LOAD)
+                if (x < ow) CONV_BWW_STEP(CONV_G_TAIL_LOAD, CONV_TAIL_LOAD)
             }
         }
         __global float* out = partial + (long)z * outC * inC * kk2;
@@ -294,7 +296,9 @@ void conv2d_forward(__global const float* input, __global const float* weight, _
 
     // This thread's column of the B tile: an output position p, whose input window starts at row iy0, column ix0
     // (negative in the padding), xBase.
-    const int bCol = lid % CONV_TN, bRow = lid / CONV_TN;
+    // Remainders as x − (x / d)·d: LLVM turns a `%` beside a `/` of the same operands into a `freeze`, which
+    // oclgrind's uninitialised-value checker cannot run.
+    const int bRow = lid / CONV_TN, bCol = lid - bRow * CONV_TN;
     const int p = col0 + bCol;
     const bool pValid = p < N;
     int xBase = 0, iy0 = 0, ix0 = 0;
@@ -303,7 +307,7 @@ void conv2d_forward(__global const float* input, __global const float* weight, _
         iy0 = oy - top; ix0 = ox - left;
         xBase = b * inC * hw + iy0 * w + ix0;
     }
-    const int aK = lid % CONV_TK, aRow = lid / CONV_TK;
+    const int aRow = lid / CONV_TK, aK = lid - aRow * CONV_TK;
 
     float acc[CONV_RM][CONV_RN];
     for (int i = 0; i < CONV_RM; ++i) for (int j = 0; j < CONV_RN; ++j) acc[i][j] = 0.0f;
@@ -357,7 +361,7 @@ void conv2d_backward_data(__global const float* gradOutput, __global const float
     const int tx = get_local_id(0), ty = get_local_id(1), lid = ty * CONV_TX + tx;
     const int col0 = get_group_id(0) * CONV_TN, row0 = get_group_id(1) * CONV_TM;
 
-    const int bCol = lid % CONV_TN, bRow = lid / CONV_TN;
+    const int bRow = lid / CONV_TN, bCol = lid - bRow * CONV_TN;
     const int p = col0 + bCol;
     const bool pValid = p < N;
     // (y, x): this column's input position shifted into dY's coordinates.
@@ -368,7 +372,7 @@ void conv2d_backward_data(__global const float* gradOutput, __global const float
         y += top; x += left;
         gBase = b * outC * ohw + y * ow + x;
     }
-    const int aK = lid % CONV_TK, aRow = lid / CONV_TK;
+    const int aRow = lid / CONV_TK, aK = lid - aRow * CONV_TK;
 
     float acc[CONV_RM][CONV_RN];
     for (int i = 0; i < CONV_RM; ++i) for (int j = 0; j < CONV_RN; ++j) acc[i][j] = 0.0f;
@@ -424,7 +428,7 @@ void conv2d_backward_weights(__global const float* input, __global const float* 
 
     // Both tiles: this thread's reduction index is pq = lid % CONV_TK; its columns of X̃ are fixed (taps (ky, kx)
     // packed as ky·65536 + kx for the padding test).
-    const int pq = lid % CONV_TK, first = lid / CONV_TK;
+    const int first = lid / CONV_TK, pq = lid - first * CONV_TK;
     int colOffset[CONV_TN / CONV_K_PASS], colTap[CONV_TN / CONV_K_PASS];
     for (int c = first, j = 0; c < CONV_TN; c += CONV_K_PASS, ++j) {
         const int kk = col0 + c;
