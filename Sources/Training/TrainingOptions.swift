@@ -5,8 +5,9 @@ import Model
 /// each with the direction that is better.
 public enum MonitoredMetric: String, CaseIterable, Codable, Sendable {
     case valLoss = "val_loss", valAcc = "val_acc", precision, recall, f1, trainLoss = "train_loss", trainAcc = "train_acc"
+    case valROCAUC = "val_roc_auc", valPRAUC = "val_pr_auc", valTrackAcc = "val_track_acc"
 
-    /// Losses: smaller is better; accuracies, precision, recall, F1: larger.
+    /// Losses: smaller is better; accuracies, precision, recall, F1, AUCs: larger.
     public var mode: MetricMode {
         switch self {
         case .valLoss, .trainLoss: .min
@@ -24,6 +25,10 @@ public enum MonitoredMetric: String, CaseIterable, Codable, Sendable {
         case .f1: record.f1
         case .trainLoss: record.train_loss
         case .trainAcc: record.train_acc
+        // Undefined (e.g. ROC-AUC on a one-class validation set) is NaN, which never counts as an improvement.
+        case .valROCAUC: record.val_roc_auc ?? .nan
+        case .valPRAUC: record.val_pr_auc ?? .nan
+        case .valTrackAcc: record.val_track_acc ?? .nan
         }
     }
 

@@ -101,6 +101,9 @@ public enum TrainingSession {
             throw TrainingRequestError.invalid("--bn-momentum must be in [0, 1)")
         }
         if let problem = request.options.problem { throw TrainingRequestError.invalid(problem) }
+        if request.augmentation.mixupAlpha != nil && request.options.classWeighting != .none {
+            throw TrainingRequestError.invalid("--mixup and --class-weight \(request.options.classWeighting.rawValue): mixed soft targets have no single class to weigh; drop one of them")
+        }
 
         var parameters = FeatureParameters.paper
         parameters.clipSeconds = request.clipSeconds

@@ -190,4 +190,15 @@ final class AugmentationTrainingTests: XCTestCase {
         XCTAssertNoThrow(try everything.validate(mels: 64, frames: 173))
         XCTAssertFalse(AugmentationConfig().isEnabled)
     }
+
+    func testMixupWithClassWeightsIsRefusedBeforeAnyWork() throws {
+        var request = TrainingRequest(task: "metal-jazz", device: "cpu", out: FileManager.default.temporaryDirectory
+            .appendingPathComponent("gcnn-mixup-weights-\(UUID().uuidString)"))
+        request.augmentation = AugmentationConfig(mixupAlpha: 0.2)
+        request.options.classWeighting = .balanced
+        XCTAssertThrowsError(try TrainingSession.run(request, events: TrainingEvents())) {
+            XCTAssertTrue("\($0)".contains("--mixup and --class-weight balanced"), "\($0)")
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: request.out!.path))
+    }
 }

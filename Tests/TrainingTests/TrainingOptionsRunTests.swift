@@ -172,6 +172,17 @@ final class TrainingOptionsRunTests: XCTestCase {
         XCTAssertNil(MonitorProgress(metric: .valLoss, patience: nil, history: records([1, 2, 3, 4])).stoppedAfterEpoch)
     }
 
+    func testAUCMonitorsMaximiseAndSkipUndefinedEpochs() {
+        let m = ClassificationMetrics(losses: [1], probabilities: [0.5], labels: [0], classes: 2)
+        var records = (1...4).map { EpochRecord(epoch: $0, train: m, validation: m, seconds: 1, trainClips: 1) }
+        records[0].val_roc_auc = 0.7; records[1].val_roc_auc = nil; records[2].val_roc_auc = 0.9; records[3].val_roc_auc = 0.8
+        XCTAssertEqual(MonitoredMetric.valROCAUC.mode, .max)
+        XCTAssertTrue(MonitoredMetric.valROCAUC.value(in: records[1]).isNaN)
+        let p = MonitorProgress(metric: .valROCAUC, patience: 5, history: records)
+        XCTAssertEqual(p.bestEpoch, 3)
+        XCTAssertEqual(MonitoredMetric(rawValue: "val_pr_auc"), .valPRAUC)
+    }
+
     /// config.json records every option; --resume refuses a different one, naming it; a folder from before
     /// the options existed resumes with their defaults.
     func testOptionsAreRecordedAndEnforcedOnResume() throws {
