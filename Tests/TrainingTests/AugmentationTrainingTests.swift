@@ -6,24 +6,11 @@ import XCTest
 /// Training with data augmentation on the reference path: the tables each epoch draws, what the batches hold,
 /// exact resumption, and the run folder's record of the setting.
 final class AugmentationTrainingTests: XCTestCase {
-    private func tempDir() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("gcnn-augment-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        addTeardownBlock { try? FileManager.default.removeItem(at: url) }
-        return url
-    }
+    private func tempDir() throws -> URL { try temporaryFolder("augment") }
 
     private let (mels, frames) = (16, 21)
 
-    private func clips(count: Int, seed: UInt64) -> LabeledClips {
-        var rng = RandomGenerator(seed: seed)
-        var x: [Float] = [], y: [Int] = []
-        for i in 0..<count {
-            for r in 0..<mels { for _ in 0..<frames { x.append(rng.uniform(-1, 1) + (i % 2 == 1 && r < 8 ? 2 : 0)) } }
-            y.append(i % 2)
-        }
-        return LabeledClips(features: x, labels: y, clipLength: mels * frames)
-    }
+    private func clips(count: Int, seed: UInt64) -> LabeledClips { separableClips(count: count, seed: seed, mels: mels, frames: frames) }
 
     /// 7 tracks of 30–48 frames (different lengths, so the padding stride matters), 3 training clips each.
     private func crops() -> CropSource {

@@ -7,22 +7,9 @@ import XCTest
 /// The mel recipe through a run: config.json and the checkpoint record it, `predict`/`evaluate` read it back,
 /// and run folders from before recipes resume as librosa runs.
 final class MelRecipeTrainingTests: XCTestCase {
-    private func tempDir() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("gcnn-recipe-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        addTeardownBlock { try? FileManager.default.removeItem(at: url) }
-        return url
-    }
+    private func tempDir() throws -> URL { try temporaryFolder("recipe") }
 
-    private func clips(count: Int, seed: UInt64) -> LabeledClips {
-        var rng = RandomGenerator(seed: seed)
-        var x: [Float] = [], y: [Int] = []
-        for i in 0..<count {
-            for r in 0..<16 { for _ in 0..<21 { x.append(rng.uniform(-1, 1) + (i % 2 == 1 && r < 8 ? 2 : 0)) } }
-            y.append(i % 2)
-        }
-        return LabeledClips(features: x, labels: y, clipLength: 16 * 21)
-    }
+    private func clips(count: Int, seed: UInt64) -> LabeledClips { separableClips(count: count, seed: seed) }
 
     private let network = NetworkConfig(architecture: .paperVariant(inputHeight: 16, inputWidth: 21, filters: 2), maxBatch: 4, seed: 3)
 

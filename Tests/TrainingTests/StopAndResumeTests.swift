@@ -6,22 +6,9 @@ import XCTest
 /// Stopping a run between batches (what Ctrl-C does) and resuming it, in-process on the reference backend:
 /// whatever batch it stops after, the resumed run ends bitwise where an uninterrupted one ends.
 final class StopAndResumeTests: XCTestCase {
-    private func tempDir() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("gcnn-stop-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        addTeardownBlock { try? FileManager.default.removeItem(at: url) }
-        return url
-    }
+    private func tempDir() throws -> URL { try temporaryFolder("stop") }
 
-    private func clips(count: Int, seed: UInt64) -> LabeledClips {
-        var rng = RandomGenerator(seed: seed)
-        var x: [Float] = [], y: [Int] = []
-        for i in 0..<count {
-            for r in 0..<16 { for _ in 0..<21 { x.append(rng.uniform(-1, 1) + (i % 2 == 1 && r < 8 ? 2 : 0)) } }
-            y.append(i % 2)
-        }
-        return LabeledClips(features: x, labels: y, clipLength: 16 * 21)
-    }
+    private func clips(count: Int, seed: UInt64) -> LabeledClips { separableClips(count: count, seed: seed) }
 
     /// 21 training clips in batches of 4: 6 batches an epoch, the last one short.
     private func job(out: URL, epochs: Int, resume: Bool) -> TrainingJob {

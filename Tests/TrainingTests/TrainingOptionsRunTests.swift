@@ -6,12 +6,7 @@ import XCTest
 /// Optimisers, schedules, early stopping, the best checkpoint and class weights in the training loop on the
 /// reference backend: every option survives a stop and a resume bitwise, and is recorded and enforced.
 final class TrainingOptionsRunTests: XCTestCase {
-    private func tempDir() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("gcnn-options-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        addTeardownBlock { try? FileManager.default.removeItem(at: url) }
-        return url
-    }
+    private func tempDir() throws -> URL { try temporaryFolder("options") }
 
     /// 16×21 toy clips; class 1 has a bright upper half. `positiveEvery`: one clip in so many is class 1.
     private func clips(count: Int, seed: UInt64, positiveEvery: Int = 2) -> LabeledClips {

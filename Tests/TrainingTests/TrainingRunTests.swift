@@ -5,24 +5,10 @@ import XCTest
 
 /// The training loop on the reference backend at a small input size: files, metrics, exact resumption.
 final class TrainingRunTests: XCTestCase {
-    private func tempDir() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("gcnn-train-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        addTeardownBlock { try? FileManager.default.removeItem(at: url) }
-        return url
-    }
+    private func tempDir() throws -> URL { try temporaryFolder("train") }
 
     /// Two separable classes of 16×21 "spectrograms": class 1 has a bright band in its upper half.
-    private func clips(count: Int, seed: UInt64) -> LabeledClips {
-        var rng = RandomGenerator(seed: seed)
-        var x: [Float] = [], y: [Int] = []
-        for i in 0..<count {
-            let label = i % 2
-            for r in 0..<16 { for _ in 0..<21 { x.append(rng.uniform(-1, 1) + (label == 1 && r < 8 ? 2 : 0)) } }
-            y.append(label)
-        }
-        return LabeledClips(features: x, labels: y, clipLength: 16 * 21)
-    }
+    private func clips(count: Int, seed: UInt64) -> LabeledClips { separableClips(count: count, seed: seed) }
 
     private func job(out: URL, epochs: Int, resume: Bool = false, lr: Float = 1e-3,
                      architecture: Architecture = .paperVariant(inputHeight: 16, inputWidth: 21, filters: 4)) -> TrainingJob {
