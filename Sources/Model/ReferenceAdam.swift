@@ -7,7 +7,13 @@ extension ReferenceBackend {
 
     public func adamStep(parameter: ReferenceBuffer, gradient: ReferenceBuffer, m: ReferenceBuffer,
                          v: ReferenceBuffer, count: Int, step: Int, config: AdamConfig) throws {
-        let op = "adamStep"
+        adamUpdate(op: "adamStep", parameter: parameter, gradient: gradient, m: m, v: v, count: count, step: step,
+                   config: config, decay: nil)
+    }
+
+    /// Adam's moment and parameter update; with `decay` (AdamW's 1 − lr·λ) the parameter is first scaled by it.
+    func adamUpdate(op: String, parameter: ReferenceBuffer, gradient: ReferenceBuffer, m: ReferenceBuffer,
+                    v: ReferenceBuffer, count: Int, step: Int, config: AdamConfig, decay: Double?) {
         precondition(step >= 1, "\(op): step \(step) must count from 1")
         precondition(count >= 0, "\(op): negative count \(count)")
         require(parameter, count, op: op, role: "parameter")
@@ -35,7 +41,7 @@ extension ReferenceBackend {
                 }
                 mp[i] = Float(mi)
                 vp[i] = Float(vi)
-                w[i] = Float(Double(w[i]) - update)
+                if let decay { w[i] = Float(Double(w[i]) * decay - update) } else { w[i] = Float(Double(w[i]) - update) }
             }
         }
     }
