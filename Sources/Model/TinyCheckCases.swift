@@ -28,7 +28,8 @@ extension BackendCheckCases {
     /// weight-gradient reductions; 1×1 to 7×7, non-square and even kernels; valid, "same", asymmetric padding and
     /// padding wider than the kernel; partial CPU channel blocks, x tails and the clamped tail loads. Pools 2×2/2,
     /// overlapping, with dropped edges and global; batch norm over maps (more positions per channel than a
-    /// reduction work-group) and over features; dense with more inputs than a work-group.
+    /// reduction work-group) and over features; dense with more inputs than a work-group; every optimiser, the
+    /// weighted and soft-target losses and the augmentation ops.
     public static func tiny() -> [any BackendCheckCase] {
         var cases: [any BackendCheckCase] = []
         for (index, shape) in tinyConvShapes.enumerated() {
@@ -66,6 +67,19 @@ extension BackendCheckCases {
             AdamCase(count: 1001, step: 1, placement: .keras, seed: 590),
             AdamCase(count: 1001, step: 7, placement: .pytorch, seed: 591),
             GatherRowsCase(sourceRows: 7, rowLength: 13, rows: 5, indexOffset: 2, seed: 592),
+            LossCase(batch: 5, classes: 1, resultOffset: 1, seed: 593, weighted: true),
+            LossCase(batch: 5, classes: 10, resultOffset: 2, seed: 594, weighted: true),
+            AdamWCase(count: 1001, step: 1, placement: .pytorch, seed: 595),
+            AdamWCase(count: 1001, step: 6, placement: .keras, seed: 596),
+            SGDCase(count: 1001, momentum: 0, nesterov: false, weightDecay: 0, seed: 597),
+            SGDCase(count: 1001, momentum: 0.9, nesterov: false, weightDecay: 0.01, seed: 598),
+            SGDCase(count: 1001, momentum: 0.9, nesterov: true, weightDecay: 0.01, seed: 599),
+            CropWindowsCase(tracks: 3, trackFrames: 29, rows: 5, mels: 7, frames: 13, topDB: 80, indexOffset: 2, seed: 600),
+            CropWindowsCase(tracks: 2, trackFrames: 13, rows: 3, mels: 5, frames: 13, topDB: .infinity, indexOffset: 0, seed: 601),
+            MaskSpectrogramsCase(rows: 5, mels: 7, frames: 13, frequencyMasks: 2, timeMasks: 3, seed: 602),
+            MixBatchCase(rows: 5, rowLength: 37, classes: 1, seed: 603),
+            MixBatchCase(rows: 5, rowLength: 3, classes: 10, seed: 604),
+            SoftTargetLossCase(batch: 5, classes: 10, resultOffset: 2, seed: 605),
         ]
     }
 }

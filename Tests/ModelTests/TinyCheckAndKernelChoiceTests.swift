@@ -4,12 +4,12 @@ import XCTest
 
 /// `gcnn check --tiny`'s case list and `--kernels`' choice of kernel family.
 final class TinyCheckAndKernelChoiceTests: XCTestCase {
-    /// The op names (`BackendCheckCase.op`) of the full check: awkward shapes and every preset's layers.
+    /// The op names (`BackendCheckCase.op`) of the full check: awkward shapes, every preset's layers, augmentation.
     private func fullCheckOps() throws -> Set<String> {
         var ops = Set(BackendCheckCases.awkward().map(\.op))
         for name in Architecture.presetNames {
             let resolved = try Architecture.load(nameOrPath: name).resolved(classes: 1)
-            ops.formUnion(BackendCheckCases.cases(for: resolved, batch: 4).map(\.op))
+            ops.formUnion(BackendCheckCases.all(architecture: resolved, batch: 4).map(\.op))
         }
         return ops
     }
