@@ -532,27 +532,29 @@ public struct GatherRowsCase: BackendCheckCase {
 
 /// The check's case list: every op at the paper's shapes (batch `paperBatch`) and at awkward shapes.
 public enum BackendCheckCases {
+    /// A convolution of `n × c × h × w` inputs to `out` channels with a `kh × kw` kernel: "same" padding, or `padding`.
+    static func convShape(_ n: Int, _ c: Int, _ h: Int, _ w: Int, out: Int, _ kh: Int, _ kw: Int, same: Bool = false,
+                          padding: Padding2D = .zero) -> Conv2DShape {
+        Conv2DShape(input: Shape4(n: n, c: c, h: h, w: w), outChannels: out, kernelH: kh, kernelW: kw,
+                    padding: same ? .same(kernelH: kh, kernelW: kw) : padding)
+    }
+
     /// Awkward convolutions: kernels 1×1 to 7×7, non-square and even ones, valid, "same" and other paddings
     /// (wider than the kernel, too), odd channel counts, batch 5, sizes off the tile and x-block edges.
     public static let awkwardConvShapes: [Conv2DShape] = {
-        func conv(_ n: Int, _ c: Int, _ h: Int, _ w: Int, out: Int, _ kh: Int, _ kw: Int, same: Bool = false,
-                  padding: Padding2D = .zero) -> Conv2DShape {
-            Conv2DShape(input: Shape4(n: n, c: c, h: h, w: w), outChannels: out, kernelH: kh, kernelW: kw,
-                        padding: same ? .same(kernelH: kh, kernelW: kw) : padding)
-        }
         return [
-            conv(5, 3, 9, 11, out: 5, 3, 3, same: true),
-            conv(5, 3, 12, 19, out: 5, 7, 7),
-            conv(5, 7, 6, 9, out: 3, 1, 1),
-            conv(5, 3, 7, 10, out: 5, 3, 5, same: true),
-            conv(5, 2, 11, 9, out: 3, 7, 2),
-            conv(5, 3, 8, 9, out: 4, 4, 4, same: true),
-            conv(3, 7, 13, 21, out: 67, 5, 5, same: true),
-            conv(2, 5, 10, 35, out: 9, 7, 7, same: true),
-            conv(5, 3, 6, 7, out: 2, 2, 6, same: true),
-            conv(5, 3, 8, 9, out: 3, 3, 4, padding: Padding2D(top: 2, left: 0, bottom: 1, right: 3)),
-            conv(5, 2, 5, 6, out: 3, 1, 1, padding: Padding2D(top: 1, left: 2, bottom: 1, right: 1)),
-            conv(5, 3, 6, 6, out: 4, 2, 3, padding: Padding2D(top: 3, left: 4, bottom: 0, right: 2)),
+            convShape(5, 3, 9, 11, out: 5, 3, 3, same: true),
+            convShape(5, 3, 12, 19, out: 5, 7, 7),
+            convShape(5, 7, 6, 9, out: 3, 1, 1),
+            convShape(5, 3, 7, 10, out: 5, 3, 5, same: true),
+            convShape(5, 2, 11, 9, out: 3, 7, 2),
+            convShape(5, 3, 8, 9, out: 4, 4, 4, same: true),
+            convShape(3, 7, 13, 21, out: 67, 5, 5, same: true),
+            convShape(2, 5, 10, 35, out: 9, 7, 7, same: true),
+            convShape(5, 3, 6, 7, out: 2, 2, 6, same: true),
+            convShape(5, 3, 8, 9, out: 3, 3, 4, padding: Padding2D(top: 2, left: 0, bottom: 1, right: 3)),
+            convShape(5, 2, 5, 6, out: 3, 1, 1, padding: Padding2D(top: 1, left: 2, bottom: 1, right: 1)),
+            convShape(5, 3, 6, 6, out: 4, 2, 3, padding: Padding2D(top: 3, left: 4, bottom: 0, right: 2)),
         ]
     }()
 

@@ -1,22 +1,17 @@
 extension BackendCheckCases {
     /// `tiny()`'s convolutions (see there).
     public static let tinyConvShapes: [Conv2DShape] = {
-        func conv(_ n: Int, _ c: Int, _ h: Int, _ w: Int, out: Int, _ kh: Int, _ kw: Int, same: Bool = false,
-                  padding: Padding2D = .zero) -> Conv2DShape {
-            Conv2DShape(input: Shape4(n: n, c: c, h: h, w: w), outChannels: out, kernelH: kh, kernelW: kw,
-                        padding: same ? .same(kernelH: kh, kernelW: kw) : padding)
-        }
         return [
-            conv(1, 2, 6, 9, out: 3, 5, 5),
-            conv(1, 2, 7, 10, out: 7, 3, 3, same: true),
-            conv(1, 2, 3, 5, out: 67, 1, 1),
-            conv(1, 66, 2, 3, out: 2, 1, 1),
-            conv(1, 16, 3, 3, out: 64, 1, 1),
-            conv(1, 1, 3, 19, out: 1, 7, 7, same: true),
-            conv(2, 1, 5, 7, out: 2, 4, 4, same: true),
-            conv(1, 2, 9, 5, out: 3, 7, 2),
-            conv(2, 2, 3, 4, out: 3, 2, 3, padding: Padding2D(top: 3, left: 4, bottom: 0, right: 2)),
-            conv(2, 2, 5, 6, out: 3, 3, 4, padding: Padding2D(top: 2, left: 0, bottom: 1, right: 3)),
+            convShape(1, 2, 6, 9, out: 3, 5, 5),
+            convShape(1, 2, 7, 10, out: 7, 3, 3, same: true),
+            convShape(1, 2, 3, 5, out: 67, 1, 1),
+            convShape(1, 66, 2, 3, out: 2, 1, 1),
+            convShape(1, 16, 3, 3, out: 64, 1, 1),
+            convShape(1, 1, 3, 19, out: 1, 7, 7, same: true),
+            convShape(2, 1, 5, 7, out: 2, 4, 4, same: true),
+            convShape(1, 2, 9, 5, out: 3, 7, 2),
+            convShape(2, 2, 3, 4, out: 3, 2, 3, padding: Padding2D(top: 3, left: 4, bottom: 0, right: 2)),
+            convShape(2, 2, 5, 6, out: 3, 3, 4, padding: Padding2D(top: 2, left: 0, bottom: 1, right: 3)),
         ]
     }()
 
