@@ -27,6 +27,11 @@ let package = Package(
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
 
+        // Open MPI, loaded at run time (dlopen): no link-time MPI, so gcnn runs with or without it.
+        .target(name: "CMPI", linkerSettings: [.linkedLibrary("dl")]),
+        // The ranks of `mpirun -np N gcnn …`: MPI_COMM_WORLD as a `ReplicaGroup`.
+        .target(name: "Cluster", dependencies: ["CMPI", "Model"]),
+
         // Swift over the OpenCL C API.
         .target(name: "CLRuntime", dependencies: ["COpenCL"]),
 
@@ -60,7 +65,7 @@ let package = Package(
 
         // The `gcnn` command: parses and reports, nothing else.
         .executableTarget(name: "CLI", dependencies: [
-            "Model", "Audio", "CLRuntime", "Training", "KerasFormat", "ONNXExport",
+            "Model", "Audio", "CLRuntime", "Training", "KerasFormat", "ONNXExport", "Cluster",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

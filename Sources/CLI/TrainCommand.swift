@@ -62,6 +62,11 @@ struct TrainCommand: ParsableCommand {
     @OptionGroup(title: "Data augmentation") var augmentation: AugmentationOptions
 
     func run() throws {
+        let mpi = MPIRun.start()
+        try mpi.run { try train(mpi) }
+    }
+
+    private func train(_ mpi: MPIRun) throws {
         let reporter = TrainingReporter(json: json)
         var request = TrainingRequest(task: task, device: device, data: data.map { URL(fileURLWithPath: $0) }, epochs: epochs,
                                       batchSize: batchSize, learningRate: lr, seed: seed, split: split,
@@ -78,11 +83,16 @@ struct TrainCommand: ParsableCommand {
         request.adamEpsilonPlacement = training.epsilonPlacement
         request.augmentation = augmentation.config
         request.kernels = kernelOptions.kernels
-        let interrupt = InterruptHandler()
-        interrupt.install()
-        var events = reporter.events
-        events.shouldStop = { interrupt.stop.isRequested }
-        if verbose { events.kernelBuildLog = printError }
+        request.replicas = mpi.replicas
+        request.localRank = mpi.world?.localRank ?? 0
+        // Rank 0 alone reports; under mpirun, Ctrl-C ends every rank (mpirun's way), keeping the last finished epoch.
+        var events = mpi.rank == 0 ? reporter.events : TrainingEvents()
+        if mpi.replicas == nil {
+            let interrupt = InterruptHandler()
+            interrupt.install()
+            events.shouldStop = { interrupt.stop.isRequested }
+        }
+        if verbose && mpi.rank == 0 { events.kernelBuildLog = printError }
         let outcome: TrainingOutcome
         do {
             outcome = try TrainingSession.run(request, events: events)

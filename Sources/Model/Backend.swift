@@ -123,6 +123,10 @@ public protocol Backend: AnyObject {
     /// gradInput[p] = Σ over windows containing p of gradOutput/(sizeH·sizeW); 0 elsewhere.
     func avgPoolBackward(gradOutput: Buffer, gradInput: Buffer, shape: PoolShape) throws
 
+    // MARK: Elementwise
+    /// `target[i] += addend[i]` for `i < count` (synchronised batch norm corrects ∂L/∂x with it).
+    func addInPlace(_ addend: Buffer, to target: Buffer, count: Int) throws
+
     // MARK: ReLU
     /// output[i] = max(input[i], 0); output may be input (in place). NaN stays NaN.
     func reluForward(input: Buffer, output: Buffer, count: Int) throws

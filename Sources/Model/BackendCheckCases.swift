@@ -255,6 +255,22 @@ public struct ReluForwardCase: BackendCheckCase {
     }
 }
 
+public struct AddInPlaceCase: BackendCheckCase {
+    public let shape: String, op = "add in place", tolerance = CheckTolerance.exact
+    let count: Int, seed: UInt64
+    public init(count: Int, seed: UInt64) { self.count = count; self.seed = seed; shape = "\(count)" }
+    public var flop: Double { Double(count) }
+    public var bytes: Double { floatBytes(3 * count) }
+    public func prepare<B: Backend>(on be: B) throws -> PreparedCheckCase {
+        var d = CheckData(seed: seed)
+        let count = self.count
+        let addend = try be.makeBuffer(d.uniform(count), label: "addend")
+        let target = try be.makeBuffer(d.uniform(count), label: "target")
+        return PreparedCheckCase(for: self, enqueue: { try be.addInPlace(addend, to: target, count: count) },
+                                 outputs: reader(be, [(target, count)]))
+    }
+}
+
 public struct DropoutCase: BackendCheckCase {
     public let shape: String, op: String, tolerance = CheckTolerance.exact
     let count: Int, rate: Float, key: DropoutKey, backward: Bool, seed: UInt64
@@ -618,6 +634,7 @@ public enum BackendCheckCases {
         let features = Shape4(n: 5, c: 37, h: 1, w: 1), features2 = Shape4(n: 32, c: 200, h: 1, w: 1)
         return cases + [
             ReluForwardCase(count: 1261, inPlace: false, seed: 142), ReluForwardCase(count: 1261, inPlace: true, seed: 143),
+            AddInPlaceCase(count: 1261, seed: 153),
             DropoutCase(count: 1261, rate: 0.3, key: DropoutKey(seed: 7, layer: 2, step: 11), backward: false, seed: 144),
             DropoutCase(count: 1261, rate: 0.5, key: DropoutKey(seed: 0xDEAD_BEEF_0123, layer: 5, step: 1 << 33),
                         backward: true, seed: 145),

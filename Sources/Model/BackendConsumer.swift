@@ -10,10 +10,11 @@ extension DeviceSelection {
     /// the resolved device with the kernel family `kernels` picks and the device's tuning, `notice` receiving the
     /// one-line note when `gpu` fell back) and runs `consumer` on it.
     /// `buildLog`, when given, receives the OpenCL kernels' build report (`OpenCLBackend.buildReport`).
+    /// `gpuOrdinal`: which GPU `gpu` means (`resolve(gpuOrdinal:)`).
     public func run<C: BackendConsumer>(_ consumer: C, kernels: KernelVariantChoice = .auto, notice: (String) -> Void = { _ in },
-                                        buildLog: ((String) -> Void)? = nil) throws -> C.Output {
+                                        buildLog: ((String) -> Void)? = nil, gpuOrdinal: Int = 0) throws -> C.Output {
         try kernels.check(with: self)
-        guard let (device, note) = try resolve() else { return try consumer.consume(ReferenceBackend(), device: self) }
+        guard let (device, note) = try resolve(gpuOrdinal: gpuOrdinal) else { return try consumer.consume(ReferenceBackend(), device: self) }
         if let note { notice(note) }
         let backend = try OpenCLBackend(tunedFor: device, base: kernels.config(for: device))
         buildLog?(backend.buildReport)

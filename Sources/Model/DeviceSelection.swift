@@ -35,12 +35,16 @@ public enum DeviceSelection: Equatable, Sendable, CustomStringConvertible {
 
     /// The device this selection names among `devices` (`CLDevice.all()`), or nil for `.cpu`. `notice` is
     /// set when `gpu` fell back to a non-GPU device.
-    public func resolve(among devices: [CLDevice]) throws -> (device: CLDevice, notice: String?)? {
+    ///
+    /// `gpuOrdinal` picks among several GPUs for `gpu` (a data-parallel run's local rank: the n-th GPU,
+    /// counting round when the ranks outnumber them).
+    public func resolve(among devices: [CLDevice], gpuOrdinal: Int = 0) throws -> (device: CLDevice, notice: String?)? {
         switch self {
         case .cpu:
             return nil
         case .gpu:
-            if let gpu = devices.first(where: { $0.kind == .gpu }) { return (gpu, nil) }
+            let gpus = devices.filter { $0.kind == .gpu }
+            if !gpus.isEmpty { return (gpus[gpuOrdinal % gpus.count], nil) }
             guard let first = devices.first else { throw CLError.noDevice("no OpenCL device on any platform") }
             return (first, "note: no OpenCL GPU found; using OpenCL device \(first.index): \(first.name) (\(first.kind), \(first.platformName))")
         case .opencl(let index):
@@ -52,9 +56,9 @@ public enum DeviceSelection: Equatable, Sendable, CustomStringConvertible {
     }
 
     /// Resolves against the machine's OpenCL devices (`.cpu` needs no OpenCL at all).
-    public func resolve() throws -> (device: CLDevice, notice: String?)? {
+    public func resolve(gpuOrdinal: Int = 0) throws -> (device: CLDevice, notice: String?)? {
         if self == .cpu { return nil }
-        return try resolve(among: CLDevice.all())
+        return try resolve(among: CLDevice.all(), gpuOrdinal: gpuOrdinal)
     }
 }
 

@@ -183,10 +183,18 @@ public final class Network<B: Backend> {
 
     /// The forward, loss and backward passes of `trainStep`, without the Adam step: afterwards
     /// `gradients()` holds ∂(mean loss)/∂parameter. Updates batch norm's running statistics.
+    ///
+    /// With `replicas` (data-parallel training), `batch` is this replica's share of a global batch and batch
+    /// norm is synchronised over the replicas; the gradients are then of this share's mean loss, to be
+    /// combined by `synchronizeGradients`.
     public func computeGradients(input: B.Buffer, labels: B.Buffer, batch: Int, losses: B.Buffer,
-                                 probabilities: B.Buffer, resultOffset: Int) throws {
+                                 probabilities: B.Buffer, resultOffset: Int, replicas: ReplicaStep? = nil) throws {
         try checkBatch(batch)
-        let logits = try forward(input: input, pass: ForwardPass(batch: batch, training: true, step: step + 1, seed: config.seed))
+        // Dropout masks are keyed by position in the batch buffer: each replica keys its share with its own
+        // seed, so that shares draw independent masks (rank 0's are one process's).
+        let seed = replicas.map { config.seed ^ (UInt64($0.group.rank) &* 0x9E37_79B9_7F4A_7C15) } ?? config.seed
+        let logits = try forward(input: input, pass: ForwardPass(batch: batch, training: true, step: step + 1, seed: seed,
+                                                                 replicas: replicas))
         try loss(logits: logits, labels: labels, batch: batch, losses: losses, probabilities: probabilities,
                  resultOffset: resultOffset, soft: softTrainingTargets)
         var gradient = gradLogits
@@ -195,6 +203,43 @@ public final class Network<B: Backend> {
             gradient = next
         }
     }
+
+    /// A data-parallel step's part for a replica whose share of the global batch is empty: the collective
+    /// calls of synchronised batch norm that `computeGradients` would make, with nothing to contribute.
+    public func participateWithoutExamples(_ replicas: ReplicaStep) throws {
+        precondition(replicas.localRows == 0, "participateWithoutExamples is for an empty share")
+        let pass = ForwardPass(batch: 0, training: true, step: step + 1, seed: config.seed, replicas: replicas)
+        let norms = layers.enumerated().filter { $0.element is BatchNormLayer<B> }
+        for (_, layer) in norms { _ = try layer.forward(gradLogits, pass) }
+        for (i, layer) in norms.reversed() where i >= firstTrainable {
+            _ = try layer.backward(gradLogits, batch: 0, needInput: i > firstTrainable)
+        }
+    }
+
+    /// Replaces every replica's gradients by those of the global batch's mean loss: each replica's gradients,
+    /// weighted by its share of the batch, are staged into one host buffer (`gradientCount` floats, in
+    /// `state_dict` order) and summed over the replicas in rank order with one collective call.
+    public func synchronizeGradients(_ replicas: ReplicaStep) throws {
+        var fused = [Float](repeating: 0, count: gradientCount)
+        if replicas.localRows > 0 {
+            let weight = Float(replicas.weight)
+            var offset = 0
+            for t in trainables {
+                let g = try backend.read(t.gradient, offset: 0, count: t.count)
+                for i in 0..<t.count { fused[offset + i] = g[i] * weight }
+                offset += t.count
+            }
+        }
+        try replicas.group.sum(&fused)
+        var offset = 0
+        for t in trainables {
+            try backend.write(Array(fused[offset..<offset + t.count]), to: t.gradient, offset: 0)
+            offset += t.count
+        }
+    }
+
+    /// Trained values, hence gradient values, in one step: what data-parallel training reduces per step.
+    public var gradientCount: Int { trainables.reduce(0) { $0 + $1.count } }
 
     /// One optimiser step (`config.optimizer`, at `learningRate`) with the current gradients. SGD keeps its
     /// momentum buffer where Adam keeps m (`adamState().m`).

@@ -7,7 +7,7 @@ extension OpenCLBackend {
     /// Kernels of these ops (both variants; the CPU one with `_cpu` appended).
     static let layerKernelNames = [
         "relu_forward", "pool_max_forward", "pool_avg_forward", "pool_max_backward_scatter",
-        "pool_max_backward_gather", "pool_avg_backward", "dropout",
+        "pool_max_backward_gather", "pool_avg_backward", "dropout", "add_in_place",
     ]
 
     enum PoolKind: String { case max, avg }
@@ -77,6 +77,17 @@ extension OpenCLBackend {
         switch config.variant {
         case .tiled: try run("relu_forward", global: [count], input, output, count)
         case .cpu: try runCPU("relu_forward_cpu", global: [(count + 1023) / 1024], input, output, count)
+        }
+    }
+
+    // MARK: Elementwise
+
+    public func addInPlace(_ addend: Buffer, to target: Buffer, count: Int) throws {
+        try require(addend, count, "addend"); try require(target, count, "target")
+        if count == 0 { return }
+        switch config.variant {
+        case .tiled: try run("add_in_place", global: [count], addend, target, count)
+        case .cpu: try runCPU("add_in_place_cpu", global: [(count + 1023) / 1024], addend, target, count)
         }
     }
 

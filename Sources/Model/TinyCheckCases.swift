@@ -50,7 +50,7 @@ extension BackendCheckCases {
         }
         return cases + [
             ReluForwardCase(count: 1261, inPlace: false, seed: 580), ReluForwardCase(count: 1261, inPlace: true, seed: 581),
-            ReluBackwardCase(count: 1261, seed: 582),
+            ReluBackwardCase(count: 1261, seed: 582), AddInPlaceCase(count: 1261, seed: 606),
             DropoutCase(count: 1261, rate: 0.3, key: DropoutKey(seed: 7, layer: 2, step: 11), backward: false, seed: 583),
             DropoutCase(count: 1261, rate: 0.5, key: DropoutKey(seed: 0xDEAD_BEEF_0123, layer: 5, step: 1 << 33),
                         backward: true, seed: 584),

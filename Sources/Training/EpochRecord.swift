@@ -30,6 +30,10 @@ public struct EpochRecord: Codable, Equatable, Sendable {
     public var confusion: [[Int]]
     /// The learning rate the epoch trained with (absent from histories of earlier versions).
     public var lr: Double?
+    /// Data-parallel runs: the ranks that trained the epoch, and the seconds spent staging and summing
+    /// gradients over them (absent from single-process runs).
+    public var ranks: Int?
+    public var allreduce_seconds: Double?
 
     public init(epoch: Int, train: ClassificationMetrics, validation: ClassificationMetrics, seconds: Double, trainClips: Int,
                 validationTracks: ClassificationMetrics? = nil) {
@@ -56,6 +60,7 @@ public struct EpochRecord: Codable, Equatable, Sendable {
             + "\"val_track_acc\":\(num(val_track_acc)),\"val_track_f1\":\(num(val_track_f1)),"
             + "\"val_track_roc_auc\":\(num(val_track_roc_auc)),\"val_track_pr_auc\":\(num(val_track_pr_auc)),\"seconds\":\(num(seconds)),"
             + "\"bn_statistics_seconds\":\(num(bn_statistics_seconds)),\"clips_per_second\":\(num(clips_per_second)),\"confusion\":\(cm)"
-            + (lr.map { ",\"lr\":\(String(format: "%.9g", $0))" } ?? "") + "}"
+            + (lr.map { ",\"lr\":\(String(format: "%.9g", $0))" } ?? "")
+            + (ranks.map { ",\"ranks\":\($0)" } ?? "") + (allreduce_seconds.map { ",\"allreduce_seconds\":\(num($0))" } ?? "") + "}"
     }
 }

@@ -71,7 +71,7 @@ public enum Experiments {
 
     /// Trains one cell into its folder, resuming a run an earlier invocation left.
     public static func train(task: String, split: SplitProtocol, seed: UInt64, recipe: TrainingRecipe, _ request: ExperimentRequest,
-                             events: TrainingEvents) throws -> ExperimentRun {
+                             events: TrainingEvents, gpuOrdinal: Int = 0) throws -> ExperimentRun {
         let out = folder(request, task: task, split: split, seed: seed)
         var r = TrainingRequest(task: task, device: request.device, data: request.data, epochs: request.epochs, seed: seed,
                                 split: split.rawValue, out: out, resume: true, cacheDir: request.cacheDir,
@@ -81,6 +81,7 @@ public enum Experiments {
         r.batchNormMomentum = request.batchNormMomentum
         r.architecture = request.architecture
         r.resume = FileManager.default.fileExists(atPath: out.appendingPathComponent("config.json").path)
+        r.localRank = gpuOrdinal
         let outcome = try TrainingSession.run(r, events: events)
         return ExperimentRun(task: task, split: split, seed: seed, recipe: recipe, history: outcome.history)
     }
@@ -94,23 +95,35 @@ public enum Experiments {
         return history.isEmpty ? nil : ExperimentRun(task: task, split: split, seed: seed, recipe: recipe, history: history)
     }
 
-    /// Table 2: the four tasks under `keras-tail` (the seed's protocol and recipe) and `stratified` (gcnn's
-    /// defaults), once per seed, seed by seed (an interrupted sweep has whole seeds to show). With
-    /// `training` false, only what the folders already hold (`finished`).
-    public static func paper(_ request: ExperimentRequest, events: TrainingEvents, training: Bool = true) throws -> [ExperimentRun] {
-        var runs: [ExperimentRun] = []
-        for seed in request.seedList {
-            for split in [SplitProtocol.kerasTail, .stratified] {
-                for task in GenreTask.paperTasks {
-                    if training {
-                        runs.append(try train(task: task, split: split, seed: seed, recipe: recipe(for: split), request, events: events))
-                    } else if let run = finished(task: task, split: split, seed: seed, recipe: recipe(for: split), request) {
-                        runs.append(run)
-                    }
-                }
+    /// Table 2's runs: the four tasks under `keras-tail` (the seed's protocol and recipe) and `stratified`
+    /// (gcnn's defaults), once per seed, seed by seed (an interrupted sweep has whole seeds to show).
+    public static func paperRuns(_ request: ExperimentRequest) -> [SweepRun] {
+        request.seedList.flatMap { seed in
+            [SplitProtocol.kerasTail, .stratified].flatMap { split in
+                GenreTask.paperTasks.map { SweepRun(task: $0, split: split, seed: seed, recipe: recipe(for: split)) }
             }
         }
-        return runs
+    }
+
+    /// Table 2 (`paperRuns`), trained into its folders unless `training` is false, as the folders hold it.
+    public static func paper(_ request: ExperimentRequest, events: TrainingEvents, training: Bool = true) throws -> [ExperimentRun] {
+        try sweep(paperRuns(request), request, events: events, training: training)
+    }
+
+    /// Trains `runs` (only `part`'s share, longest first, when given), each resuming what its folder holds,
+    /// and returns the finished epochs the folders hold for all of `runs` (`finished`), in `runs`' order:
+    /// tables are always made from the run folders, so a sweep split over ranks or shards gives the tables
+    /// of one process.
+    public static func sweep(_ runs: [SweepRun], _ request: ExperimentRequest, events: TrainingEvents, training: Bool = true,
+                             part: SweepPart? = nil, gpuOrdinal: Int = 0) throws -> [ExperimentRun] {
+        if training {
+            let mine = part.map { $0.runs(of: runs, epochs: request.epochs) } ?? runs
+            for run in mine {
+                _ = try train(task: run.task, split: run.split, seed: run.seed, recipe: run.recipe, request, events: events,
+                              gpuOrdinal: gpuOrdinal)
+            }
+        }
+        return runs.compactMap { finished(task: $0.task, split: $0.split, seed: $0.seed, recipe: $0.recipe, request) }
     }
 
     /// The runs of one cell, in seed order.
@@ -197,21 +210,22 @@ public enum Experiments {
         return out
     }
 
-    /// All 45 genre pairs under `stratified` with gcnn's defaults, once per seed, seed by seed.
+    /// The pairs sweep's runs: every pair of `genres` (45 for GTZAN's ten) under `stratified` with gcnn's
+    /// defaults, once per seed, seed by seed.
+    public static func pairRuns(_ request: ExperimentRequest, genres: [String]) -> [SweepRun] {
+        request.seedList.flatMap { seed in
+            genres.indices.flatMap { i in
+                genres.indices.filter { $0 > i }.map {
+                    SweepRun(task: "\(genres[i])-\(genres[$0])", split: .stratified, seed: seed, recipe: .default)
+                }
+            }
+        }
+    }
+
+    /// The pairs sweep (`pairRuns`), trained into its folders unless `training` is false, as the folders hold it.
     public static func pairs(_ request: ExperimentRequest, genres: [String], events: TrainingEvents,
                              training: Bool = true) throws -> [ExperimentRun] {
-        var runs: [ExperimentRun] = []
-        for seed in request.seedList {
-            for i in genres.indices { for j in genres.indices where j > i {
-                let task = "\(genres[i])-\(genres[j])"
-                if training {
-                    runs.append(try train(task: task, split: .stratified, seed: seed, recipe: .default, request, events: events))
-                } else if let run = finished(task: task, split: .stratified, seed: seed, recipe: .default, request) {
-                    runs.append(run)
-                }
-            } }
-        }
-        return runs
+        try sweep(pairRuns(request, genres: genres), request, events: events, training: training)
     }
 
     /// The runs of each pair `(i, j)`, `i < j`, in `genres`' order.

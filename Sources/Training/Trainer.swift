@@ -1,3 +1,4 @@
+import Dispatch
 import Model
 
 /// How an epoch's training pass ended.
@@ -28,6 +29,8 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
     case emptySet(String)
     /// A stored, stopped epoch that does not fit this run's data.
     case inconsistentPartialEpoch(batchesDone: Int, batches: Int)
+    /// A data-parallel run cannot do what was asked (`mpirun`).
+    case dataParallel(String)
     /// The device failed while training; the run folder keeps the last checkpoint.
     case epochFailed(epoch: Int, folder: String, kept: String, reason: String)
     public var description: String {
@@ -37,6 +40,7 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
         case let .emptySet(name): return "the \(name) set holds no clips"
         case let .inconsistentPartialEpoch(done, batches):
             return "the training state stopped after batch \(done) of an epoch, which does not fit this run's \(batches) batches of clips; start a new run (another --out)"
+        case let .dataParallel(why): return why
         case let .epochFailed(epoch, folder, kept, reason):
             return "epoch \(epoch) failed: \(reason); \(folder) still holds \(kept), continue it with --resume"
         }
@@ -59,6 +63,15 @@ public final class Trainer<B: Backend> {
     private let batchX, batchY: B.Buffer
     private let losses, probabilities: B.Buffer
     private var permutation: [Int32] = []
+    /// Data-parallel training when set (more than one rank): each rank trains its `ReplicaShare` of every
+    /// batch with batch norm synchronised, gradients are summed over the ranks before each optimiser step,
+    /// validation batches are dealt out over the ranks, and every rank ends an epoch with the metrics of the
+    /// whole sets. Every rank must hold the same data, parameters and generator state.
+    public var replicas: ReplicaGroup? {
+        didSet { precondition(replicas.map { $0.size > 1 } ?? true, "a replica group of one is a single process: leave replicas nil") }
+    }
+    /// Seconds the last training epoch spent staging and summing gradients over the replicas (0 without).
+    public private(set) var allreduceSeconds: Double = 0
     /// Augments every training batch when set (`Augmentation.swift`); validation is never augmented.
     public var augmenter: Augmenter<B>? {
         didSet { network.softTrainingTargets = augmenter?.softTargets ?? false }
@@ -126,6 +139,13 @@ public final class Trainer<B: Backend> {
             try backend.write(resuming.probabilities, to: probabilities, offset: 0)
         }
         try augmenter?.beginEpoch(epoch)
+        allreduceSeconds = 0
+        if let group = replicas {
+            precondition(first == 0, "a data-parallel epoch is never resumed mid-epoch")
+            try trainEpoch(group, progress: progress)
+            return .finished(try readMetrics(count: trainCount, labels: perm.map { trainLabels[Int($0)] },
+                                             owned: trainingRowsOwned(group)))
+        }
         for b in first..<total {
             if b > first && shouldStop() { return .stopped(batchesDone: b) }
             let start = b * batchSize
@@ -146,7 +166,57 @@ public final class Trainer<B: Backend> {
             if (b + 1 - first) % Self.queueAhead == 0 { try backend.finish() }
         }
         if total > first && shouldStop() { return .stopped(batchesDone: total) }
-        return .finished(try readMetrics(count: trainCount, labels: perm.map { trainLabels[Int($0)] }))
+        return .finished(try readMetrics(count: trainCount, labels: perm.map { trainLabels[Int($0)] },
+                                         owned: [Bool](repeating: true, count: trainCount)))
+    }
+
+    /// The batches of a data-parallel epoch: this rank's share of each (possibly empty), gradients summed
+    /// over the ranks, then the optimiser step every rank takes alike.
+    private func trainEpoch(_ group: ReplicaGroup, progress: ((Int, Int) throws -> Void)?) throws {
+        for b in 0..<batchesPerEpoch {
+            let start = b * batchSize
+            let rows = min(batchSize, trainCount - start)
+            let share = ReplicaShare(rows: rows, rank: group.rank, size: group.size)
+            let step = ReplicaStep(group: group, localRows: share.rows, globalRows: rows)
+            if share.rows > 0 {
+                let first = start + share.offset
+                var (x, y) = (batchX, batchY)
+                if let augmenter {
+                    (x, y) = try augmenter.batch(b, start: first, rows: share.rows, order: order, clipsX: trainX, clipsY: trainY,
+                                                 batchX: batchX, batchY: batchY)
+                } else {
+                    try backend.gatherRows(source: trainX, rowLength: clipLength, indices: order, indexOffset: first, rows: share.rows,
+                                           into: batchX)
+                    try backend.gatherRows(source: trainY, rowLength: 1, indices: order, indexOffset: first, rows: share.rows, into: batchY)
+                }
+                try network.computeGradients(input: x, labels: y, batch: share.rows, losses: losses, probabilities: probabilities,
+                                             resultOffset: first, replicas: step)
+            } else {
+                try network.participateWithoutExamples(step)
+            }
+            try backend.finish()
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            try network.synchronizeGradients(step)
+            allreduceSeconds += Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+            try network.applyAdam()
+            try progress?(b + 1, batchesPerEpoch)
+        }
+    }
+
+    /// Which training clips (epoch positions) this rank computed: its share of every batch.
+    private func trainingRowsOwned(_ group: ReplicaGroup) -> [Bool] {
+        var owned = [Bool](repeating: false, count: trainCount)
+        for start in stride(from: 0, to: trainCount, by: batchSize) {
+            let share = ReplicaShare(rows: min(batchSize, trainCount - start), rank: group.rank, size: group.size)
+            for i in 0..<share.rows { owned[start + share.offset + i] = true }
+        }
+        return owned
+    }
+
+    /// Which validation clips this rank evaluates: every `size`-th batch, from batch `rank`.
+    private func validationRowsOwned(_ group: ReplicaGroup?) -> [Bool] {
+        guard let group else { return [Bool](repeating: true, count: validationCount) }
+        return (0..<validationCount).map { ($0 / batchSize) % group.size == group.rank }
     }
 
     /// The per-clip results of the first `batchesDone` batches of the current epoch (waits for them), to
@@ -162,13 +232,20 @@ public final class Trainer<B: Backend> {
     public func runningTrainLoss(clips: Int) throws -> Double {
         let n = min(clips, trainCount)
         guard n > 0 else { return .nan }
-        return try backend.read(losses, offset: 0, count: n).reduce(0.0) { $0 + Double($1) } / Double(n)
+        let values = try backend.read(losses, offset: 0, count: n)
+        if let group = replicas {
+            // This rank's clips only: a display value, read without waiting for the other ranks.
+            let owned = trainingRowsOwned(group).prefix(n)
+            let mine = zip(values, owned).filter { $0.1 }.map { Double($0.0) }
+            return mine.isEmpty ? .nan : mine.reduce(0, +) / Double(mine.count)
+        }
+        return values.reduce(0.0) { $0 + Double($1) } / Double(n)
     }
 
     /// Inference over the validation set (BatchNorm on running statistics).
     public func validate() throws -> ClassificationMetrics {
         try evaluate(x: validationX, y: validationY, order: validationOrder, count: validationCount)
-        return try readMetrics(count: validationCount, labels: validationLabels)
+        return try readMetrics(count: validationCount, labels: validationLabels, owned: validationRowsOwned(replicas))
     }
 
     /// Validation at clip and track level: the clips' metrics, and those of the tracks named by
@@ -176,9 +253,8 @@ public final class Trainer<B: Backend> {
     public func validate(tracks: [String]) throws -> (clips: ClassificationMetrics, tracks: ClassificationMetrics) {
         precondition(tracks.count == validationCount, "one track per validation clip")
         try evaluate(x: validationX, y: validationY, order: validationOrder, count: validationCount)
-        let p = try backend.read(probabilities, offset: 0, count: validationCount * probabilityWidth)
-        let clips = ClassificationMetrics(losses: try backend.read(losses, offset: 0, count: validationCount), probabilities: p,
-                                          labels: validationLabels, classes: metricClasses)
+        let (l, p) = try readResults(count: validationCount, owned: validationRowsOwned(replicas))
+        let clips = ClassificationMetrics(losses: l, probabilities: p, labels: validationLabels, classes: metricClasses)
         return (clips, TrackMetrics.metrics(probabilities: p, labels: validationLabels, tracks: tracks, classes: metricClasses))
     }
 
@@ -201,6 +277,10 @@ public final class Trainer<B: Backend> {
         var start = 0
         while start < count {
             let rows = min(batchSize, count - start)
+            if let group = replicas, (start / batchSize) % group.size != group.rank {
+                start += rows
+                continue
+            }
             try backend.gatherRows(source: x, rowLength: clipLength, indices: order, indexOffset: start, rows: rows, into: batchX)
             try backend.gatherRows(source: y, rowLength: 1, indices: order, indexOffset: start, rows: rows, into: batchY)
             try network.evaluate(input: batchX, labels: batchY, batch: rows, losses: losses,
@@ -209,9 +289,24 @@ public final class Trainer<B: Backend> {
         }
     }
 
-    private func readMetrics(count: Int, labels: [Int]) throws -> ClassificationMetrics {
-        let l = try backend.read(losses, offset: 0, count: count)
-        let p = try backend.read(probabilities, offset: 0, count: count * probabilityWidth)
+    private func readMetrics(count: Int, labels: [Int], owned: [Bool]) throws -> ClassificationMetrics {
+        let (l, p) = try readResults(count: count, owned: owned)
         return ClassificationMetrics(losses: l, probabilities: p, labels: labels, classes: metricClasses)
+    }
+
+    /// The per-clip losses and probabilities of `count` clips; with replicas, each rank's `owned` clips
+    /// summed over the ranks (the others' positions count as zeros, so the sums are exact copies).
+    private func readResults(count: Int, owned: [Bool]) throws -> (losses: [Float], probabilities: [Float]) {
+        var l = try backend.read(losses, offset: 0, count: count)
+        var p = try backend.read(probabilities, offset: 0, count: count * probabilityWidth)
+        guard let group = replicas else { return (l, p) }
+        let width = probabilityWidth
+        for i in 0..<count where !owned[i] {
+            l[i] = 0
+            for k in 0..<width { p[i * width + k] = 0 }
+        }
+        var both = l + p
+        try group.sum(&both)
+        return (Array(both[..<count]), Array(both[count...]))
     }
 }

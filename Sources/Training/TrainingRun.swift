@@ -30,6 +30,9 @@ public struct TrainingJob {
     public var augmentation: AugmentationConfig?
     /// The whole-track spectrograms random crops draw from (with `augmentation.randomCrop`).
     public var crops: CropSource?
+    /// The ranks of a data-parallel run (`mpirun -np N gcnn train`), more than one; nil: one process. Rank 0
+    /// alone writes the run folder; the others read it (to resume) and train their shares.
+    public var replicas: ReplicaGroup?
 
     public init(task: String, labels: [String], data: String, dataHash: String, train: LabeledClips, validation: LabeledClips,
                 split: SplitProtocol, valFraction: Double, seed: UInt64, epochs: Int, network: NetworkConfig,
@@ -87,7 +90,16 @@ public enum TrainingRun {
         config.record(job.options, network: job.network)
         config.augmentation = job.augmentation
         let folder = RunFolder(job.out)
+        let replicas = job.replicas
+        let writes = (replicas?.rank ?? 0) == 0
+        if replicas != nil, job.augmentation?.mixupAlpha != nil {
+            throw TrainingError.dataParallel("--mixup pairs clips across a whole batch, which the ranks split; train it with one process")
+        }
+        // Rank 0 checks and prepares the folder before any other rank reads it.
+        if !writes { try replicas?.barrier() }
         let saved = try folder.open(config: config, resume: job.resume)
+        if writes { try replicas?.barrier() }
+        let shouldStop = replicas == nil ? events.shouldStop : { false }
 
         var rng = RandomGenerator(seed: job.seed)
         var parameters: ParameterSet
@@ -106,7 +118,11 @@ public enum TrainingRun {
         let network = try Network(backend: backend, config: job.network, parameters: parameters, adamState: adam)
         let trainer = try Trainer(network: network, train: job.train, validation: job.validation, batchSize: job.network.maxBatch)
         trainer.augmenter = try job.makeAugmenter(backend: backend)
-        try folder.begin(config: config)
+        trainer.replicas = replicas
+        if let replicas {
+            try ReplicaAgreement.check(parameters, epochsDone: history.count, group: replicas, folder: job.out.path, epoch: nil)
+        }
+        if writes { try folder.begin(config: config) }
         if let saved, let partial {
             events.notice("resuming \(job.out.path) in epoch \(saved.epochsDone + 1) after batch \(partial.batchesDone)")
         } else if let saved {
@@ -127,7 +143,7 @@ public enum TrainingRun {
         for epoch in stride(from: history.count + 1, through: job.epochs, by: 1) {
             network.learningRate = Float(job.options.schedule.learningRate(base: Double(job.network.adam.learningRate), epoch: epoch - 1,
                                                                            monitored: history.map { job.options.monitor.value(in: $0) }))
-            if events.shouldStop() {
+            if shouldStop() {
                 return outcome(TrainingInterruption(epoch: epoch, batchesDone: partial?.batchesDone ?? 0, batches: trainer.batchesPerEpoch))
             }
             let start = DispatchTime.now().uptimeNanoseconds
@@ -137,9 +153,12 @@ public enum TrainingRun {
             func elapsed() -> Double { (resumed?.seconds ?? 0) + Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
             var record: EpochRecord
             do {
-                let pass = try trainer.trainEpoch(rng: &rng, epoch: epoch, resuming: resumed, shouldStop: events.shouldStop) { done, total in
+                // An epoch that one process stopped part-way is finished by every rank alike, as one process would.
+                if resumed != nil { trainer.replicas = nil }
+                defer { trainer.replicas = replicas }
+                let pass = try trainer.trainEpoch(rng: &rng, epoch: epoch, resuming: resumed, shouldStop: shouldStop) { done, total in
                     events.batch(epoch, done, total) { try trainer.runningTrainLoss(clips: done * trainer.batchSize) }
-                    TrainingTestHold.afterBatch(epoch: epoch, done: done, shouldStop: events.shouldStop)
+                    TrainingTestHold.afterBatch(epoch: epoch, done: done, shouldStop: shouldStop)
                 }
                 let trainMetrics: ClassificationMetrics
                 switch pass {
@@ -149,7 +168,7 @@ public enum TrainingRun {
                     parameters = try network.parameters()
                     let state = TrainingState(epochsDone: epoch - 1, parameters: parameters, adam: try network.adamState(), rng: epochRNG,
                                               history: history, partial: try trainer.partialEpoch(batchesDone: done, seconds: elapsed()))
-                    try folder.saveState(state)
+                    if writes { try folder.saveState(state) }
                     return outcome(TrainingInterruption(epoch: epoch, batchesDone: done, batches: trainer.batchesPerEpoch))
                 }
                 guard trainMetrics.loss.isFinite else { throw TrainingError.nonFiniteLoss(epoch: epoch, phase: "training") }
@@ -172,15 +191,24 @@ public enum TrainingRun {
                                      trainClips: job.train.count, validationTracks: trackMetrics)
                 record.bn_statistics_seconds = statisticsSeconds
                 record.lr = Double(network.learningRate)
+                if let replicas, resumed == nil {
+                    record.ranks = replicas.size
+                    record.allreduce_seconds = trainer.allreduceSeconds
+                }
                 parameters = try network.parameters()
+                if let replicas {
+                    try ReplicaAgreement.check(parameters, epochsDone: epoch, group: replicas, folder: job.out.path, epoch: epoch)
+                }
                 var next = progress
                 let improved = next.update(record)
-                try folder.saveBest(parameters, improved: improved, progress: next, config: job.network, labels: job.labels,
-                                    task: job.task, metadata: Self.checkpointMetadata(job))
-                let state = TrainingState(epochsDone: epoch, parameters: parameters, adam: try network.adamState(),
-                                          rng: rng.state, history: history + [record])
-                try folder.saveEpoch(state: state, config: job.network, labels: job.labels, task: job.task,
-                                     metadata: Self.checkpointMetadata(job))
+                if writes {
+                    try folder.saveBest(parameters, improved: improved, progress: next, config: job.network, labels: job.labels,
+                                        task: job.task, metadata: Self.checkpointMetadata(job))
+                    let state = TrainingState(epochsDone: epoch, parameters: parameters, adam: try network.adamState(),
+                                              rng: rng.state, history: history + [record])
+                    try folder.saveEpoch(state: state, config: job.network, labels: job.labels, task: job.task,
+                                         metadata: Self.checkpointMetadata(job))
+                }
                 progress = next
             } catch let error as TrainingError {
                 throw error

@@ -46,6 +46,10 @@ public struct TrainingRequest: Sendable {
     public var augmentation = AugmentationConfig()
     /// The kernel family on an OpenCL device (`--kernels`; the device type's by default).
     public var kernels: KernelVariantChoice = .auto
+    /// A data-parallel run's ranks (more than one; nil: one process), and this process's rank on its
+    /// machine, which picks its GPU.
+    public var replicas: ReplicaGroup?
+    public var localRank = 0
 
     public init(task: String, device: String = "gpu", data: URL? = nil, epochs: Int = 2, batchSize: Int = 32,
                 learningRate: Float = 1e-3, seed: UInt64 = 0, split: String? = nil, valFraction: Double = 0.3,
@@ -187,10 +191,12 @@ public enum TrainingSession {
     public static func run(_ request: TrainingRequest, events: TrainingEvents) throws -> TrainingOutcome {
         let selection = try DeviceSelection(parsing: request.device)
         try request.kernels.check(with: selection)
-        let job = try prepare(request, notice: events.notice)
-        events.notice("\(job.task): \(job.train.count) training / \(job.validation.count) validation clips (\(job.split.rawValue)), run folder \(job.out.path)")
+        var job = try prepare(request, notice: events.notice)
+        job.replicas = request.replicas
+        let ranks = request.replicas.map { ", \($0.size) ranks of \(job.network.maxBatch / $0.size)–\((job.network.maxBatch + $0.size - 1) / $0.size) clips per batch" } ?? ""
+        events.notice("\(job.task): \(job.train.count) training / \(job.validation.count) validation clips (\(job.split.rawValue))\(ranks), run folder \(job.out.path)")
         return try selection.run(Consumer(job: job, events: events), kernels: request.kernels, notice: events.notice,
-                                 buildLog: events.kernelBuildLog)
+                                 buildLog: events.kernelBuildLog, gpuOrdinal: request.localRank)
     }
 
     private struct Consumer: BackendConsumer {

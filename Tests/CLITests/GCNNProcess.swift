@@ -7,14 +7,15 @@ final class GCNNProcess {
     let process = Process()
     private let outURL: URL, errURL: URL
 
-    /// Starts `gcnn arguments` with the CLI tests' cache and `environment` added to this process's.
-    init(_ arguments: [String], environment extra: [String: String] = [:]) throws {
+    /// Starts `gcnn arguments` with the CLI tests' cache and `environment` added to this process's;
+    /// with `launcher` (mpirun), starts the launcher with `arguments` instead.
+    init(launcher: URL? = nil, _ arguments: [String], environment extra: [String: String] = [:]) throws {
         let dir = FileManager.default.temporaryDirectory
         outURL = dir.appendingPathComponent("gcnn-out-\(UUID().uuidString)")
         errURL = dir.appendingPathComponent("gcnn-err-\(UUID().uuidString)")
         FileManager.default.createFile(atPath: outURL.path, contents: nil)
         FileManager.default.createFile(atPath: errURL.path, contents: nil)
-        process.executableURL = GCNNBinary.url
+        process.executableURL = launcher ?? GCNNBinary.url
         process.arguments = arguments
         var environment = ProcessInfo.processInfo.environment
         environment["XDG_CACHE_HOME"] = GCNNBinary.cache.path

@@ -20,6 +20,9 @@ struct ForwardPass {
     /// batch-norm layers normalise with batch statistics and fold them in with this momentum (Keras' sense);
     /// every other layer runs as at inference.
     var statisticsMomentum: Float? = nil
+    /// Set in a data-parallel training pass: batch-norm layers normalise with the statistics of the global
+    /// batch (synchronised batch norm). `batch` is then this replica's share, possibly 0.
+    var replicas: ReplicaStep? = nil
 }
 
 /// One layer of a `Network`: its tensors, forward and backward passes, written against `Backend`
