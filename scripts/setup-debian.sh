@@ -10,3 +10,5 @@ $SUDO apt-get install -y -qq --no-install-recommends \
     libfftw3-dev libsndfile1-dev libsamplerate0-dev libpng-dev libhdf5-dev zlib1g-dev pkg-config >/dev/null
 # oclgrind: the OpenCL device simulator CI runs every kernel under; patchelf, binutils: the GPU bundle.
 $SUDO apt-get install -y -qq --no-install-recommends oclgrind patchelf binutils >/dev/null
+# Open MPI: optional at run time (gcnn loads libmpi.so.40 when started by mpirun); the tests run mpirun.
+$SUDO apt-get install -y -qq --no-install-recommends openmpi-bin libopenmpi3 >/dev/null

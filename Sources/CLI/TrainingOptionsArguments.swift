@@ -37,6 +37,8 @@ struct TrainingOptionsArguments: ParsableArguments {
     var lrGamma: Double?
     @Option(name: .customLong("lr-warmup-epochs"), help: "cosine: epochs of linear warm-up from lr/(W+1) to lr (default 0).")
     var lrWarmupEpochs: Int?
+    @Option(name: .customLong("lr-warmup-steps"), help: "cosine, stepped after every batch instead of every epoch: optimiser steps of linear warm-up from lr/(W+1) to lr, then cosine annealing over the run's remaining steps.")
+    var lrWarmupSteps: Int?
     @Option(name: .customLong("lr-min"), help: "cosine: the final rate η_min; plateau: the lowest rate (default 0).")
     var lrMin: Double?
     @Option(name: .customLong("lr-factor"), help: "plateau: the factor applied on a plateau (default 0.1, torch's).")
@@ -80,11 +82,17 @@ struct TrainingOptionsArguments: ParsableArguments {
         }
         try refuse("lr-step-epochs", lrStepEpochs, unless: [.step]); try refuse("lr-gamma", lrGamma, unless: [.step])
         try refuse("lr-warmup-epochs", lrWarmupEpochs, unless: [.cosine]); try refuse("lr-min", lrMin, unless: [.cosine, .plateau])
+        try refuse("lr-warmup-steps", lrWarmupSteps, unless: [.cosine])
+        if lrWarmupSteps != nil && lrWarmupEpochs != nil {
+            throw ValidationError("--lr-warmup-steps and --lr-warmup-epochs both set the warm-up; give one (steps: the rate changes every batch)")
+        }
         try refuse("lr-factor", lrFactor, unless: [.plateau]); try refuse("lr-patience", lrPatience, unless: [.plateau])
         switch lrSchedule {
         case .constant: o.schedule = .constant
         case .step: o.schedule = .step(everyEpochs: lrStepEpochs ?? 1, gamma: lrGamma ?? 0.1)
-        case .cosine: o.schedule = .cosine(warmupEpochs: lrWarmupEpochs ?? 0, epochs: epochs, minimum: lrMin ?? 0)
+        case .cosine:
+            o.schedule = lrWarmupSteps.map { .cosineSteps(warmupSteps: $0, epochs: epochs, minimum: lrMin ?? 0) }
+                ?? .cosine(warmupEpochs: lrWarmupEpochs ?? 0, epochs: epochs, minimum: lrMin ?? 0)
         case .plateau: o.schedule = .plateau(mode: o.monitor.mode, factor: lrFactor ?? 0.1, patience: lrPatience ?? 10, minimum: lrMin ?? 0)
         }
         if let problem = o.problem { throw ValidationError(problem) }

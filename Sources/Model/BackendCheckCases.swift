@@ -603,19 +603,27 @@ public enum BackendCheckCases {
             DenseCase(batch: 5, inFeatures: 37, outFeatures: 3, backward: false, seed: 114),
             DenseCase(batch: 5, inFeatures: 37, outFeatures: 3, backward: true, seed: 115),
             DenseCase(batch: 5, inFeatures: 37, outFeatures: 3, backward: true, withGradInput: false, seed: 116),
-            LossCase(batch: 5, classes: 1, resultOffset: 3, seed: 117),
-            LossCase(batch: 5, classes: 10, resultOffset: 2, seed: 118),
-            AdamCase(count: 1001, step: 1, placement: .keras, seed: 119),
-            AdamCase(count: 1001, step: 7, placement: .pytorch, seed: 120),
-            LossCase(batch: 5, classes: 1, resultOffset: 1, seed: 160, weighted: true),
-            LossCase(batch: 5, classes: 10, resultOffset: 2, seed: 161, weighted: true),
-            AdamWCase(count: 1001, step: 1, placement: .pytorch, seed: 162),
-            AdamWCase(count: 1001, step: 6, placement: .keras, seed: 163),
-            SGDCase(count: 1001, momentum: 0, nesterov: false, weightDecay: 0, seed: 164),
-            SGDCase(count: 1001, momentum: 0.9, nesterov: false, weightDecay: 0.01, seed: 165),
-            SGDCase(count: 1001, momentum: 0.9, nesterov: true, weightDecay: 0.01, seed: 166),
-            GatherRowsCase(sourceRows: 7, rowLength: 13, rows: 5, indexOffset: 2, seed: 121),
-        ] + layers()
+        ] + lossesAndOptimisers(seed: 160) + layers()
+    }
+
+    /// The losses (sigmoid and softmax, plain and class-weighted, off-zero result offsets), every optimiser
+    /// (Adam in both ε placements, AdamW, SGD plain, with momentum and Nesterov) and the row gather, at small
+    /// shapes: in both the awkward and the tiny lists. Data seeds count up from `seed`.
+    public static func lossesAndOptimisers(seed: UInt64) -> [any BackendCheckCase] {
+        [
+            LossCase(batch: 5, classes: 1, resultOffset: 3, seed: seed),
+            LossCase(batch: 5, classes: 10, resultOffset: 2, seed: seed + 1),
+            LossCase(batch: 5, classes: 1, resultOffset: 1, seed: seed + 2, weighted: true),
+            LossCase(batch: 5, classes: 10, resultOffset: 2, seed: seed + 3, weighted: true),
+            AdamCase(count: 1001, step: 1, placement: .keras, seed: seed + 4),
+            AdamCase(count: 1001, step: 7, placement: .pytorch, seed: seed + 5),
+            AdamWCase(count: 1001, step: 1, placement: .pytorch, seed: seed + 6),
+            AdamWCase(count: 1001, step: 6, placement: .keras, seed: seed + 7),
+            SGDCase(count: 1001, momentum: 0, nesterov: false, weightDecay: 0, seed: seed + 8),
+            SGDCase(count: 1001, momentum: 0.9, nesterov: false, weightDecay: 0.01, seed: seed + 9),
+            SGDCase(count: 1001, momentum: 0.9, nesterov: true, weightDecay: 0.01, seed: seed + 10),
+            GatherRowsCase(sourceRows: 7, rowLength: 13, rows: 5, indexOffset: 2, seed: seed + 11),
+        ]
     }
 
     /// The generic layers' ops: pooling windows other than 2×2/2 (overlapping 3×3/2, non-overlapping 3×2/3×2 with

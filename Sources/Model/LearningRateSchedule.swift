@@ -21,6 +21,34 @@ public enum LearningRateSchedule: Equatable, Sendable, Codable {
     /// `ReduceLROnPlateau(mode, factor, patience, threshold: 1e-4 relative, cooldown: 0, min_lr: minimum,
     /// eps: 1e-8)` on the monitored metric of each finished epoch.
     case plateau(mode: MetricMode, factor: Double, patience: Int, minimum: Double)
+    /// `cosine`'s warm-up and annealing stepped after every optimiser step instead of every epoch (the
+    /// scheduler stepped per batch, as timm and Hugging Face do): `warmupSteps` steps of linear warm-up,
+    /// then cosine annealing over the rest of the run's `epochs` × steps-per-epoch steps.
+    case cosineSteps(warmupSteps: Int, epochs: Int, minimum: Double)
+
+    /// Whether the rate changes within an epoch (`learningRate(base:step:stepsPerEpoch:)`).
+    public var perStep: Bool {
+        if case .cosineSteps = self { return true }
+        return false
+    }
+
+    /// The rate of optimiser step `step` (0-based over the run) with `stepsPerEpoch` steps per epoch: the
+    /// step's for `cosineSteps`, its epoch's for every other schedule.
+    public func learningRate(base: Double, step: Int, stepsPerEpoch: Int, monitored: [Double] = []) -> Double {
+        if case let .cosineSteps(warmup, epochs, minimum) = self {
+            return LearningRateSchedule.cosine(warmupEpochs: warmup, epochs: epochs * stepsPerEpoch, minimum: minimum)
+                .learningRate(base: base, epoch: step)
+        }
+        return learningRate(base: base, epoch: step / stepsPerEpoch, monitored: monitored)
+    }
+
+    /// Why a per-step schedule cannot span a run of `stepsPerEpoch` steps per epoch, or nil.
+    public func problem(stepsPerEpoch: Int) -> String? {
+        if case let .cosineSteps(warmup, epochs, _) = self, warmup >= epochs * stepsPerEpoch {
+            return "--lr-warmup-steps (\(warmup)) must be below the run's \(epochs * stepsPerEpoch) optimiser steps (\(epochs) epochs of \(stepsPerEpoch) batches)"
+        }
+        return nil
+    }
 
     /// Why the schedule cannot be used (naming the option), or nil.
     public var problem: String? {
@@ -32,6 +60,9 @@ public enum LearningRateSchedule: Equatable, Sendable, Codable {
         case let .cosine(warmup, epochs, minimum):
             if warmup < 0 { return "--lr-warmup-epochs must be at least 0" }
             if warmup >= epochs { return "--lr-warmup-epochs (\(warmup)) must be below --epochs (\(epochs)) for a cosine schedule" }
+            if !(minimum >= 0 && minimum.isFinite) { return "--lr-min must be at least 0" }
+        case let .cosineSteps(warmup, _, minimum):
+            if warmup < 0 { return "--lr-warmup-steps must be at least 0" }
             if !(minimum >= 0 && minimum.isFinite) { return "--lr-min must be at least 0" }
         case let .plateau(_, factor, patience, minimum):
             if !(factor > 0 && factor < 1) { return "--lr-factor must be in (0, 1)" }
@@ -56,6 +87,9 @@ public enum LearningRateSchedule: Equatable, Sendable, Codable {
             if epoch < warmup { return base * Double(epoch + 1) / Double(warmup + 1) }
             let t = Double(epoch - warmup), period = Double(epochs - warmup)
             return minimum + (base - minimum) * (1 + cos(Double.pi * t / period)) / 2
+        case let .cosineSteps(_, epochs, minimum):
+            // Per step (`learningRate(base:step:stepsPerEpoch:)`); per epoch, as if each epoch were one step.
+            return LearningRateSchedule.cosine(warmupEpochs: 0, epochs: epochs, minimum: minimum).learningRate(base: base, epoch: epoch)
         case let .plateau(mode, factor, patience, minimum):
             var state = PlateauState(mode: mode, learningRate: base)
             for value in monitored.prefix(epoch) { state.update(value, factor: factor, patience: patience, minimum: minimum) }

@@ -45,7 +45,7 @@ public final class OpenCLBackend: Backend {
 
     /// Kernels both variants build.
     static let commonKernelNames = [
-        "gather_rows", "adam_step", "adamw_step", "sgd_step", "sigmoid_bce", "softmax_ce",
+        "gather_rows", "adam_step", "sgd_step", "sigmoid_bce", "softmax_ce",
         "dense_forward", "dense_backward_input", "dense_backward_weight", "dense_backward_bias", "conv2d_sum_splits",
     ]
     /// Kernels with a CPU version (the same name with `_cpu` appended, same arguments, launched differently).
@@ -580,7 +580,7 @@ public final class OpenCLBackend: Backend {
         }
         let (stepSize, vScale) = AdamScalars.make(step: step, config: adam)
         try run("adam_step", global: [count], parameter, gradient, m, v, count,
-                adam.beta1, adam.beta2, adam.epsilon, stepSize, vScale)
+                adam.beta1, adam.beta2, adam.epsilon, stepSize, vScale, Float(1))
     }
 
     public func adamWStep(parameter: Buffer, gradient: Buffer, m: Buffer, v: Buffer, count: Int,
@@ -590,7 +590,7 @@ public final class OpenCLBackend: Backend {
         }
         let (stepSize, vScale) = AdamScalars.make(step: step, config: adam)
         let decay = AdamScalars.decoupledDecay(config: adam, weightDecay: weightDecay)
-        try run("adamw_step", global: [count], parameter, gradient, m, v, count,
+        try run("adam_step", global: [count], parameter, gradient, m, v, count,
                 adam.beta1, adam.beta2, adam.epsilon, stepSize, vScale, decay)
     }
 

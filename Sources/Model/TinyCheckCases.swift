@@ -48,7 +48,7 @@ extension BackendCheckCases {
                       BatchNormForwardCase(shape, config: .keras, training: false, seed: seed + 2),
                       BatchNormBackwardCase(shape, seed: seed + 3)]
         }
-        return cases + [
+        return cases + lossesAndOptimisers(seed: 588) + [
             ReluForwardCase(count: 1261, inPlace: false, seed: 580), ReluForwardCase(count: 1261, inPlace: true, seed: 581),
             ReluBackwardCase(count: 1261, seed: 582), AddInPlaceCase(count: 1261, seed: 606),
             DropoutCase(count: 1261, rate: 0.3, key: DropoutKey(seed: 7, layer: 2, step: 11), backward: false, seed: 583),
@@ -57,18 +57,6 @@ extension BackendCheckCases {
             DenseCase(batch: 3, inFeatures: 300, outFeatures: 3, backward: false, seed: 585),
             DenseCase(batch: 3, inFeatures: 300, outFeatures: 3, backward: true, seed: 586),
             DenseCase(batch: 3, inFeatures: 37, outFeatures: 5, backward: true, withGradInput: false, seed: 587),
-            LossCase(batch: 5, classes: 1, resultOffset: 3, seed: 588),
-            LossCase(batch: 5, classes: 10, resultOffset: 2, seed: 589),
-            AdamCase(count: 1001, step: 1, placement: .keras, seed: 590),
-            AdamCase(count: 1001, step: 7, placement: .pytorch, seed: 591),
-            GatherRowsCase(sourceRows: 7, rowLength: 13, rows: 5, indexOffset: 2, seed: 592),
-            LossCase(batch: 5, classes: 1, resultOffset: 1, seed: 593, weighted: true),
-            LossCase(batch: 5, classes: 10, resultOffset: 2, seed: 594, weighted: true),
-            AdamWCase(count: 1001, step: 1, placement: .pytorch, seed: 595),
-            AdamWCase(count: 1001, step: 6, placement: .keras, seed: 596),
-            SGDCase(count: 1001, momentum: 0, nesterov: false, weightDecay: 0, seed: 597),
-            SGDCase(count: 1001, momentum: 0.9, nesterov: false, weightDecay: 0.01, seed: 598),
-            SGDCase(count: 1001, momentum: 0.9, nesterov: true, weightDecay: 0.01, seed: 599),
             CropWindowsCase(tracks: 3, trackFrames: 29, rows: 5, mels: 7, frames: 13, topDB: 80, indexOffset: 2, seed: 600),
             CropWindowsCase(tracks: 2, trackFrames: 13, rows: 3, mels: 5, frames: 13, topDB: .infinity, indexOffset: 0, seed: 601),
             MaskSpectrogramsCase(rows: 5, mels: 7, frames: 13, frequencyMasks: 2, timeMasks: 3, seed: 602),

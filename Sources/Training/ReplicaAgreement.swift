@@ -21,9 +21,9 @@ public enum ReplicaAgreement {
         try group.broadcast(&root, root: 0)
         guard root[0] == mine else {
             if let epoch {
-                throw TrainingError.dataParallel("rank \(group.rank)'s parameters differ from rank 0's after epoch \(epoch): the ranks diverged; rerun with one process to check the device")
+                throw TrainingError.unsupported("rank \(group.rank)'s parameters differ from rank 0's after epoch \(epoch): the ranks diverged; rerun with one process to check the device")
             }
-            throw TrainingError.dataParallel("rank \(group.rank) does not see the state rank 0 starts from in \(folder): to --resume on several machines, put the run folder on a filesystem every rank reads")
+            throw TrainingError.unsupported("rank \(group.rank) does not see the state rank 0 starts from in \(folder): to --resume on several machines, put the run folder on a filesystem every rank reads")
         }
     }
 }

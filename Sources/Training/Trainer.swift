@@ -29,8 +29,8 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
     case emptySet(String)
     /// A stored, stopped epoch that does not fit this run's data.
     case inconsistentPartialEpoch(batchesDone: Int, batches: Int)
-    /// A data-parallel run cannot do what was asked (`mpirun`).
-    case dataParallel(String)
+    /// The run cannot do what its settings ask (a one-line reason naming the option or the rank).
+    case unsupported(String)
     /// The device failed while training; the run folder keeps the last checkpoint.
     case epochFailed(epoch: Int, folder: String, kept: String, reason: String)
     public var description: String {
@@ -40,7 +40,7 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
         case let .emptySet(name): return "the \(name) set holds no clips"
         case let .inconsistentPartialEpoch(done, batches):
             return "the training state stopped after batch \(done) of an epoch, which does not fit this run's \(batches) batches of clips; start a new run (another --out)"
-        case let .dataParallel(why): return why
+        case let .unsupported(why): return why
         case let .epochFailed(epoch, folder, kept, reason):
             return "epoch \(epoch) failed: \(reason); \(folder) still holds \(kept), continue it with --resume"
         }
@@ -70,6 +70,9 @@ public final class Trainer<B: Backend> {
     public var replicas: ReplicaGroup? {
         didSet { precondition(replicas.map { $0.size > 1 } ?? true, "a replica group of one is a single process: leave replicas nil") }
     }
+    /// The learning rate of each optimiser step from the network's step count before it (a per-batch
+    /// schedule); nil keeps the rate the caller set for the epoch.
+    public var stepLearningRate: ((Int) -> Float)?
     /// Seconds the last training epoch spent staging and summing gradients over the replicas (0 without).
     public private(set) var allreduceSeconds: Double = 0
     /// Augments every training batch when set (`Augmentation.swift`); validation is never augmented.
@@ -158,6 +161,7 @@ public final class Trainer<B: Backend> {
                 try backend.gatherRows(source: trainX, rowLength: clipLength, indices: order, indexOffset: start, rows: rows, into: batchX)
                 try backend.gatherRows(source: trainY, rowLength: 1, indices: order, indexOffset: start, rows: rows, into: batchY)
             }
+            if let stepLearningRate { network.learningRate = stepLearningRate(network.step) }
             try network.trainStep(input: x, labels: y, batch: rows, losses: losses,
                                   probabilities: probabilities, resultOffset: start)
             try progress?(b + 1, total)
@@ -198,6 +202,7 @@ public final class Trainer<B: Backend> {
             let t0 = DispatchTime.now().uptimeNanoseconds
             try network.synchronizeGradients(step)
             allreduceSeconds += Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+            if let stepLearningRate { network.learningRate = stepLearningRate(network.step) }
             try network.applyAdam()
             try progress?(b + 1, batchesPerEpoch)
         }

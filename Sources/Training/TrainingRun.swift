@@ -93,7 +93,7 @@ public enum TrainingRun {
         let replicas = job.replicas
         let writes = (replicas?.rank ?? 0) == 0
         if replicas != nil, job.augmentation?.mixupAlpha != nil {
-            throw TrainingError.dataParallel("--mixup pairs clips across a whole batch, which the ranks split; train it with one process")
+            throw TrainingError.unsupported("--mixup pairs clips across a whole batch, which the ranks split; train it with one process")
         }
         // Rank 0 checks and prepares the folder before any other rank reads it.
         if !writes { try replicas?.barrier() }
@@ -119,6 +119,12 @@ public enum TrainingRun {
         let trainer = try Trainer(network: network, train: job.train, validation: job.validation, batchSize: job.network.maxBatch)
         trainer.augmenter = try job.makeAugmenter(backend: backend)
         trainer.replicas = replicas
+        let schedule = job.options.schedule, baseRate = Double(job.network.adam.learningRate)
+        if schedule.perStep {
+            if let problem = schedule.problem(stepsPerEpoch: trainer.batchesPerEpoch) { throw TrainingError.unsupported(problem) }
+            let steps = trainer.batchesPerEpoch
+            trainer.stepLearningRate = { Float(schedule.learningRate(base: baseRate, step: $0, stepsPerEpoch: steps)) }
+        }
         if let replicas {
             try ReplicaAgreement.check(parameters, epochsDone: history.count, group: replicas, folder: job.out.path, epoch: nil)
         }

@@ -108,6 +108,7 @@ final class TrainingFixtureTests: XCTestCase {
             let baseLR: Double
             let epochs: Int
             let stepEpochs: Int?, gamma: Double?, warmupEpochs: Int?, minLR: Double?
+            let stepsPerEpoch: Int?, warmupSteps: Int?
             let mode: String?, factor: Double?, patience: Int?
             let metrics: [Double]?
             let lrs: [Double]
@@ -124,13 +125,16 @@ final class TrainingFixtureTests: XCTestCase {
             switch c.schedule {
             case "step": schedule = .step(everyEpochs: c.stepEpochs!, gamma: c.gamma!)
             case "cosine": schedule = .cosine(warmupEpochs: c.warmupEpochs!, epochs: c.epochs, minimum: c.minLR!)
+            case "cosine-steps": schedule = .cosineSteps(warmupSteps: c.warmupSteps!, epochs: c.epochs, minimum: c.minLR!)
             case "plateau":
                 schedule = .plateau(mode: MetricMode(rawValue: c.mode!)!, factor: c.factor!, patience: c.patience!, minimum: c.minLR!)
             default: throw FixtureError("unknown schedule \(c.schedule)")
             }
             XCTAssertNil(schedule.problem, c.name)
+            XCTAssertEqual(schedule.perStep, c.stepsPerEpoch != nil, c.name)
             for (epoch, expected) in c.lrs.enumerated() {
-                let lr = schedule.learningRate(base: c.baseLR, epoch: epoch, monitored: c.metrics ?? [])
+                let lr = c.stepsPerEpoch.map { schedule.learningRate(base: c.baseLR, step: epoch, stepsPerEpoch: $0) }
+                    ?? schedule.learningRate(base: c.baseLR, epoch: epoch, monitored: c.metrics ?? [])
                 let error = abs(lr - expected) / expected
                 worst = max(worst, error)
                 XCTAssertLessThanOrEqual(error, 1e-12, "\(c.name) epoch \(epoch): \(lr) vs torch \(expected)")

@@ -56,6 +56,9 @@ final class TrainingOptionsRunTests: XCTestCase {
                 $0.schedule = .cosine(warmupEpochs: 1, epochs: 4, minimum: 1e-5)
                 $0.classWeighting = .balanced
             }, 2e-3, .pytorch),
+            ("adam-cosine-per-step", options {
+                $0.schedule = .cosineSteps(warmupSteps: 3, epochs: 4, minimum: 1e-5)
+            }, 3e-3, .keras),
             ("adam-plateau-f1", options {
                 $0.monitor = .f1
                 $0.schedule = .plateau(mode: .max, factor: 0.5, patience: 0, minimum: 1e-5)
@@ -87,7 +90,13 @@ final class TrainingOptionsRunTests: XCTestCase {
             // metrics.jsonl records each epoch's rate, the schedule's.
             let lrs = straight.history.compactMap(\.lr)
             XCTAssertEqual(lrs.count, straight.history.count, name)
-            XCTAssertEqual(lrs.first, Double(Float(options.schedule.learningRate(base: Double(lr), epoch: 0))), name)
+            if options.schedule.perStep {
+                // The rate of each epoch's last step.
+                let steps = try TrainingState.read(a.appendingPathComponent(TrainingState.fileName)).adam.step / 4
+                XCTAssertEqual(lrs.first, Double(Float(options.schedule.learningRate(base: Double(lr), step: steps - 1, stepsPerEpoch: steps))), name)
+            } else {
+                XCTAssertEqual(lrs.first, Double(Float(options.schedule.learningRate(base: Double(lr), epoch: 0))), name)
+            }
             if case .plateau = options.schedule {} else { XCTAssertGreaterThan(Set(lrs).count, 1, name) }
         }
     }
@@ -232,6 +241,9 @@ final class TrainingOptionsRunTests: XCTestCase {
         XCTAssertEqual(LearningRateSchedule.cosine(warmupEpochs: 2, epochs: 2, minimum: 0).problem,
                        "--lr-warmup-epochs (2) must be below --epochs (2) for a cosine schedule")
         XCTAssertEqual(LearningRateSchedule.step(everyEpochs: 0, gamma: 0.1).problem, "--lr-step-epochs must be at least 1")
+        XCTAssertEqual(LearningRateSchedule.cosineSteps(warmupSteps: 70, epochs: 2, minimum: 0).problem(stepsPerEpoch: 35),
+                       "--lr-warmup-steps (70) must be below the run's 70 optimiser steps (2 epochs of 35 batches)")
+        XCTAssertNil(LearningRateSchedule.cosineSteps(warmupSteps: 69, epochs: 2, minimum: 0).problem(stepsPerEpoch: 35))
         XCTAssertEqual(LearningRateSchedule.plateau(mode: .min, factor: 1, patience: 1, minimum: 0).problem, "--lr-factor must be in (0, 1)")
         var o = TrainingOptions()
         o.earlyStopPatience = 0

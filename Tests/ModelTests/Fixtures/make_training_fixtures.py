@@ -14,8 +14,8 @@ changes it), and the parameters after every step plus the optimiser's state afte
 
 lr_schedules.json — the learning rate of each epoch (read before the epoch trains; the scheduler steps after
 it) from torch.optim.lr_scheduler: StepLR; CosineAnnealingLR, alone and after a LinearLR warm-up in a
-SequentialLR; ReduceLROnPlateau in "min" and "max" mode on a given metric sequence (ties and changes within
-the threshold included).
+SequentialLR (also stepped after every batch, "cosine-steps", for --lr-warmup-steps); ReduceLROnPlateau in
+"min" and "max" mode on a given metric sequence (ties and changes within the threshold included).
 
 class_weights.json — sklearn.utils.class_weight.compute_class_weight("balanced") of unbalanced label sets,
 and the gradient with respect to the logits of the class-weighted mean loss Σᵢ w[yᵢ]·lossᵢ / N (Keras'
@@ -159,6 +159,13 @@ def make_lr_schedules():
                                  S.CosineAnnealingLR(o, T_max=epochs - warm, eta_min=lo)], milestones=[warm])
         cases.append({"name": f"cosine-warmup{warm}", "schedule": "cosine", "baseLR": 1e-3, "epochs": epochs,
                       "warmupEpochs": warm, "minLR": lo, "lrs": schedule_lrs(seq, o, epochs)})
+    # Stepped after every batch: 2 epochs of 35 batches, 10 steps of warm-up (gcnn's --lr-warmup-steps).
+    warm, epochs, per, lo = 10, 2, 35, 1e-5
+    o = opt(1e-3)
+    seq = S.SequentialLR(o, [S.LinearLR(o, start_factor=1 / (warm + 1), end_factor=1.0, total_iters=warm),
+                             S.CosineAnnealingLR(o, T_max=epochs * per - warm, eta_min=lo)], milestones=[warm])
+    cases.append({"name": "cosine-per-step", "schedule": "cosine-steps", "baseLR": 1e-3, "epochs": epochs,
+                  "stepsPerEpoch": per, "warmupSteps": warm, "minLR": lo, "lrs": schedule_lrs(seq, o, epochs * per)})
     losses = [1.0, 0.8, 0.8, 0.79995, 0.7, 0.71, 0.72, 0.73, 0.6, 0.6, 0.6, 0.6, 0.59999, 0.65]
     o = opt(1e-3)
     cases.append({"name": "plateau-min", "schedule": "plateau", "baseLR": 1e-3, "epochs": len(losses), "mode": "min",
