@@ -12,7 +12,8 @@ struct HDF5Failure: Error, CustomStringConvertible {
 /// `testKerasImportFuzz`: a vlen string attribute whose global-heap reference is mutated), and a C call cannot be
 /// interrupted. Each use runs on its own thread; one that does not finish within `timeLimit` seconds is
 /// reported in one line and leaves the library marked stuck, so later uses fail at once instead of waiting
-/// on its lock (the `gcnn` process exits after reporting, which ends the stuck thread).
+/// on its lock (the `gcnn` process exits after reporting, which ends the stuck thread). A stuck use that
+/// does finish after all (libhdf5 is slow, not looping) frees the library again.
 enum HDF5Library {
     private static let lock = NSRecursiveLock()
     private static let state = NSLock()
@@ -34,26 +35,56 @@ enum HDF5Library {
         let done = DispatchSemaphore(value: 0)
         let thread = Thread {
             lock.lock()
-            defer { lock.unlock(); done.signal() }
+            defer {
+                lock.unlock()
+                state.lock()
+                box.finished = true
+                if box.abandoned { stuck = false }
+                state.unlock()
+                done.signal()
+            }
             guard ready, gcnn_h5_quiet_thread() >= 0 else { box.result = .failure(HDF5Failure("libhdf5 did not initialise")); return }
             box.result = Result { try body() }
         }
         thread.stackSize = 16 << 20
         thread.start()
         let limit = timeLimit
-        guard done.wait(timeout: .now() + limit) == .success, let result = box.result else {
+        if done.wait(timeout: .now() + limit) != .success {
             state.lock()
-            stuck = true
+            let finished = box.finished
+            if !finished {
+                box.abandoned = true
+                stuck = true
+            }
             state.unlock()
-            throw HDF5Failure("libhdf5 did not finish reading it within \(Int(limit)) s: the HDF5 structure is damaged (libhdf5 loops on some damaged files)")
+            if !finished {
+                throw HDF5Failure("libhdf5 did not finish reading it within \(Int(limit)) s: the HDF5 structure is damaged (libhdf5 loops on some damaged files)")
+            }
+            done.wait()
         }
+        guard let result = box.result else { throw HDF5Failure("libhdf5 did not initialise") }
         return try result.get()
+    }
+
+    /// Waits up to `seconds` for a use that ran past the time limit to finish; true when the library is free.
+    static func waitUntilFree(seconds: Double) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while true {
+            state.lock()
+            let isStuck = stuck
+            state.unlock()
+            if !isStuck { return true }
+            if Date() >= deadline { return false }
+            usleep(50_000)
+        }
     }
 }
 
 /// The result of work on another thread.
 private final class ResultBox<T>: @unchecked Sendable {
     var result: Result<T, Error>?
+    /// Set (under `HDF5Library.state`) when the thread is done, and when the caller gave up waiting.
+    var finished = false, abandoned = false
 }
 
 /// An open HDF5 file or group (closed when released).

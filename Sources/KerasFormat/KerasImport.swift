@@ -21,6 +21,10 @@ public struct KerasImportedModel {
 
 /// Reads Keras models: Keras 2 full-model HDF5, `.keras` archives, weights-only HDF5 with an architecture.
 public enum KerasImport {
+    /// Waits up to `seconds` for an HDF5 read that ran past gcnn's time limit (`GCNN_HDF5_SECONDS`) to end,
+    /// after which HDF5 files are read again; true when none is running.
+    public static func waitUntilHDF5IsFree(seconds: Double) -> Bool { HDF5Library.waitUntilFree(seconds: seconds) }
+
     /// The file names `predict`/`evaluate` read as Keras models rather than gcnn checkpoints.
     public static func isKerasFile(_ path: String) -> Bool {
         let lower = path.lowercased()
