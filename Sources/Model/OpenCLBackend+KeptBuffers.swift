@@ -9,18 +9,28 @@ import Foundation
 /// (`scripts/oclgrind-repro/shadow-reuse.c`). With nothing released, every buffer starts with its own shadow.
 /// Unset, buffers are released as usual.
 enum KeptDeviceBuffers {
-    static let enabled: Bool = ProcessInfo.processInfo.environment["GCNN_CL_KEEP_BUFFERS"] == "1"
-
     private final class Storage: @unchecked Sendable {
         let lock = NSLock()
+        var enabled = ProcessInfo.processInfo.environment["GCNN_CL_KEEP_BUFFERS"] == "1"
         var buffers: [AnyObject] = []
     }
     private static let storage = Storage()
 
+    /// Whether new buffers are kept: `GCNN_CL_KEEP_BUFFERS=1` at start; tests switch it.
+    static var enabled: Bool {
+        get { storage.lock.lock(); defer { storage.lock.unlock() }; return storage.enabled }
+        set { storage.lock.lock(); storage.enabled = newValue; storage.lock.unlock() }
+    }
+
     /// `buffer`, kept alive for the rest of the process when `enabled`.
     static func register<T>(_ buffer: DeviceBuffer<T>) -> DeviceBuffer<T> {
-        guard enabled else { return buffer }
-        storage.lock.lock(); storage.buffers.append(buffer); storage.lock.unlock()
+        storage.lock.lock(); defer { storage.lock.unlock() }
+        if storage.enabled { storage.buffers.append(buffer) }
         return buffer
+    }
+
+    /// Drops the kept buffers (each is released once nothing else holds it).
+    static func releaseAll() {
+        storage.lock.lock(); storage.buffers.removeAll(); storage.lock.unlock()
     }
 }
