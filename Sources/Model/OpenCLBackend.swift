@@ -135,7 +135,7 @@ public final class OpenCLBackend: Backend {
     // MARK: Memory
 
     public func makeBuffer(count: Int, label: String) throws -> Buffer {
-        try DeviceBuffer<Float>(context: context, count: count, label: label)
+        KeptDeviceBuffers.register(try DeviceBuffer<Float>(context: context, count: count, label: label))
     }
 
     public func makeBuffer(_ values: [Float], label: String) throws -> Buffer {
@@ -157,7 +157,7 @@ public final class OpenCLBackend: Backend {
     }
 
     public func makeIndexBuffer(_ values: [Int32], label: String) throws -> IndexBuffer {
-        let buffer = try DeviceBuffer<Int32>(context: context, count: values.count, label: label)
+        let buffer = KeptDeviceBuffers.register(try DeviceBuffer<Int32>(context: context, count: values.count, label: label))
         try buffer.upload(values, queue: queue)
         return buffer
     }
@@ -287,7 +287,7 @@ public final class OpenCLBackend: Backend {
         if splits > 1 {
             let needed = splits * shape.weightCount
             if splitScratch == nil || splitScratch!.count < needed {
-                splitScratch = try DeviceBuffer<Float>(context: context, count: needed, label: "conv weight-gradient partial sums")
+                splitScratch = try makeBuffer(count: needed, label: "conv weight-gradient partial sums")
             }
             target = splitScratch!
         }
@@ -311,7 +311,7 @@ public final class OpenCLBackend: Backend {
     /// one scratch buffer serves every op.
     private func scratch(_ slot: inout DeviceBuffer<Float>?, count: Int, label: String) throws -> DeviceBuffer<Float> {
         if let buffer = slot, buffer.count >= count { return buffer }
-        let buffer = try DeviceBuffer<Float>(context: context, count: count, label: label)
+        let buffer = try makeBuffer(count: count, label: label)
         slot = buffer
         return buffer
     }

@@ -13,7 +13,11 @@ void crop_windows(__global const float* source, int rowStride, __global const in
     const int r = get_group_id(0), lid = get_local_id(0), per = mels * frames;
     const long start = starts[indices[indexOffset + r]];
     float peak = -INFINITY;
-    for (int i = lid; i < per; i += REDUCE_WG) peak = fmax(peak, source[start + (long)(i / frames) * rowStride + i % frames]);
+    // Remainders as i − (i / frames)·frames (see conv2d.cl: a `%` beside a `/` becomes a `freeze` oclgrind cannot run).
+    for (int i = lid; i < per; i += REDUCE_WG) {
+        const int row = i / frames;
+        peak = fmax(peak, source[start + (long)row * rowStride + (i - row * frames)]);
+    }
     scratch[lid] = peak;
     barrier(CLK_LOCAL_MEM_FENCE);
     for (int stride = REDUCE_WG / 2; stride > 0; stride >>= 1) {
@@ -23,7 +27,8 @@ void crop_windows(__global const float* source, int rowStride, __global const in
     const float floorValue = scratch[0] - topDB;
     __global float* out = destination + (long)r * per;
     for (int i = lid; i < per; i += REDUCE_WG) {
-        const float v = source[start + (long)(i / frames) * rowStride + i % frames];
+        const int row = i / frames;
+        const float v = source[start + (long)row * rowStride + (i - row * frames)];
         out[i] = v < floorValue ? floorValue : v;
     }
 }
@@ -44,7 +49,7 @@ void mask_spectrograms(__global float* data, int mels, int frames, __global cons
     if (lid == 0) rowMeans[r] = mean;
     __global const int* m = masks + (long)indices[indexOffset + r] * (2 * (frequencyMasks + timeMasks));
     for (int i = lid; i < per; i += REDUCE_WG) {
-        const int band = i / frames, t = i % frames;
+        const int band = i / frames, t = i - band * frames;
         bool masked = false;
         for (int k = 0; k < frequencyMasks; ++k) masked |= band >= m[2 * k] && band < m[2 * k] + m[2 * k + 1];
         for (int k = frequencyMasks; k < frequencyMasks + timeMasks; ++k) masked |= t >= m[2 * k] && t < m[2 * k] + m[2 * k + 1];

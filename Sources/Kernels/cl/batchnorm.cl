@@ -22,9 +22,7 @@ inline float bn_plane_sum(__global const float* x, int hw, float mean, int squar
         sum = t;
     }
     for (; i < hw; ++i) { const float d = squares ? (x[i] - mean) * (x[i] - mean) : x[i]; tail += d; }
-    const float4 a = sum.lo + sum.hi;
-    const float2 b = a.lo + a.hi;
-    return (b.x + b.y) + tail;
+    return hsum8(sum) + tail;
 }
 
 // Training forward, part 1 (as batchnorm_stats). global: (c).
@@ -103,12 +101,8 @@ __kernel void batchnorm_backward_reduce_cpu(__global const float* input, __globa
             accDyXhat = fma(g, (vload8(0, x + i) - (float8)(mean)) * (float8)(invStd), accDyXhat);
         }
         for (; i < hw; ++i) { tailDy += dy[i]; tailDyXhat += dy[i] * ((x[i] - mean) * invStd); }
-        float4 a = accDy.lo + accDy.hi;
-        float2 h = a.lo + a.hi;
-        sumDy += (h.x + h.y) + tailDy;
-        a = accDyXhat.lo + accDyXhat.hi;
-        h = a.lo + a.hi;
-        sumDyXhat += (h.x + h.y) + tailDyXhat;
+        sumDy += hsum8(accDy) + tailDy;
+        sumDyXhat += hsum8(accDyXhat) + tailDyXhat;
     }
     gradBeta[channel] = sumDy;
     gradGamma[channel] = sumDyXhat;

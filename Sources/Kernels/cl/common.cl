@@ -22,3 +22,12 @@ float workgroup_sum(float value, __local float* scratch) {
     barrier(CLK_LOCAL_MEM_FENCE);
     return total;
 }
+
+// The sum of v's lanes as ((s0 + s4) + (s2 + s6)) + ((s1 + s5) + (s3 + s7)). The last addition is written
+// dot(b, 1), exactly b.x + b.y: LLVM turns `b.x + b.y` into a shuffle with an undefined lane, which oclgrind's
+// uninitialised-value check reads out of bounds, crashing (scripts/oclgrind-repro/shuffle-undef.c).
+inline float hsum8(float8 v) {
+    const float4 a = v.lo + v.hi;
+    const float2 b = a.lo + a.hi;
+    return dot(b, (float2)(1.0f));
+}

@@ -135,12 +135,6 @@ __kernel void conv2d_pack_weights_cpu(__global const float* weight, __global flo
 #define CPU_KXB 5
 #endif
 
-inline float conv_hsum8(float8 v) {
-    const float4 a = v.lo + v.hi;
-    const float2 b = a.lo + a.hi;
-    return b.x + b.y;
-}
-
 #define CONV_BWW_STEP(GLOAD, XLOAD)                                                      \
     {                                                                                    \
         float8 g[CPU_WOCB];                                                              \
@@ -191,7 +185,7 @@ __kernel void conv2d_backward_weights_cpu(__global const float* input, __global 
             const int oc = oc0 + o;
             if (oc >= outC) continue;
             _Pragma("unroll") for (int j = 0; j < CPU_KXB; ++j)
-                if (kx0 + j < kw) out[((long)oc * inC + ic) * kk2 + ky * kw + kx0 + j] = conv_hsum8(acc[o][j]);
+                if (kx0 + j < kw) out[((long)oc * inC + ic) * kk2 + ky * kw + kx0 + j] = hsum8(acc[o][j]);
         }
     }
 }
@@ -231,7 +225,7 @@ __kernel void conv2d_backward_bias_cpu(__global const float* gradOutput, __globa
         for (; s + 8 <= ohw; s += 8) acc += vload8(0, g + s);
         for (; s < ohw; ++s) tail += g[s];
     }
-    gradBias[oc] = conv_hsum8(acc) + tail;
+    gradBias[oc] = hsum8(acc) + tail;
 }
 
 #else
