@@ -50,4 +50,4 @@ for task in ("pop-hiphop", "rock-country"):
         if not seeds: continue
         d = [runs[s][1] - base[s][1] for s in seeds]
         per = " ".join(f"{x:+.3f}" for x in d)
-        print(f"| {task} | {names[c]} | {len(seeds)} | {ci(d).replace('± ', '± ') if len(d) > 1 else f'{d[0]:+.3f}'} | {per} | {sign_flip(d):.3f} |")
+        print(f"| {task} | {names[c]} | {len(seeds)} | {('+' if mean(d) >= 0 else '') + ci(d) if len(d) > 1 else f'{d[0]:+.3f}'} | {per} | {sign_flip(d):.3f} |")
