@@ -81,16 +81,19 @@ struct ExperimentCommand: ParsableCommand {
             let events = ExperimentCommand.events(rank: mpi.rank)
             if let part, !common.tablesOnly {
                 let mine = part.runs(of: runs, epochs: request.epochs)
-                if mpi.size > 1 { events.notice("rank \(mpi.rank): \(mine.count) of the sweep's \(runs.count) runs") }
+                if mpi.size > 1 { events.notice("\(mine.count) of the sweep's \(runs.count) runs on rank \(mpi.rank)") }
                 else { printError("part \(part): \(mine.count) of the sweep's \(runs.count) runs") }
             }
-            let finished = try Experiments.sweep(runs, request, events: events, training: !common.tablesOnly, part: part,
-                                                 gpuOrdinal: mpi.world?.localRank ?? 0)
+            if !common.tablesOnly {
+                try Experiments.train(runs, request, events: events, part: part, gpuOrdinal: mpi.world?.localRank ?? 0)
+            }
             if mpi.size > 1 {
                 try mpi.world?.barrier()
                 guard mpi.rank == 0 else { return }
-                try tables(try Experiments.sweep(runs, request, events: events, training: false))
-            } else if let part {
+                return try tables(Experiments.finished(runs, request))
+            }
+            let finished = Experiments.finished(runs, request)
+            if let part {
                 printError("part \(part) done (\(finished.count) of \(runs.count) runs finished in \(request.out.path)); "
                            + "write the tables with: gcnn experiment merge <the parts' folders> --out DIR")
             } else {

@@ -20,13 +20,11 @@ public enum MPIError: Error, CustomStringConvertible, Equatable {
 /// `MPI_COMM_WORLD` of Open MPI, loaded at run time (`CMPI`): gcnn links no MPI library, so the same binary
 /// runs alone or under `mpirun`. Sums use a non-commutative user operation, so MPI adds the ranks'
 /// values in rank order and every rank receives the same bits on every run.
-public final class MPIWorld: ReplicaGroup, @unchecked Sendable {
+public final class MPIWorld: ReplicaGroup, Sendable {
     public let rank: Int
     public let size: Int
     /// This process's rank among those on its machine (`OMPI_COMM_WORLD_LOCAL_RANK`, else 0): it picks the GPU.
     public let localRank: Int
-    /// Seconds spent in collective calls so far.
-    public private(set) var collectiveSeconds: Double = 0
 
     private static var joined: MPIWorld?
 
@@ -70,20 +68,20 @@ public final class MPIWorld: ReplicaGroup, @unchecked Sendable {
     }
 
     public func sum(_ values: inout [Float]) throws {
-        try timed("MPI_Allreduce") { values.withUnsafeMutableBufferPointer { gcnn_mpi_sum_floats($0.baseAddress, Int32($0.count)) } }
+        try checked("MPI_Allreduce") { values.withUnsafeMutableBufferPointer { gcnn_mpi_sum_floats($0.baseAddress, Int32($0.count)) } }
     }
 
     public func sum(_ values: inout [Double]) throws {
-        try timed("MPI_Allreduce") { values.withUnsafeMutableBufferPointer { gcnn_mpi_sum_doubles($0.baseAddress, Int32($0.count)) } }
+        try checked("MPI_Allreduce") { values.withUnsafeMutableBufferPointer { gcnn_mpi_sum_doubles($0.baseAddress, Int32($0.count)) } }
     }
 
     public func broadcast(_ values: inout [Double], root: Int) throws {
-        try timed("MPI_Bcast") {
+        try checked("MPI_Bcast") {
             values.withUnsafeMutableBytes { gcnn_mpi_broadcast($0.baseAddress, Int32($0.count), Int32(root)) }
         }
     }
 
-    public func barrier() throws { try timed("MPI_Barrier") { gcnn_mpi_barrier() } }
+    public func barrier() throws { try checked("MPI_Barrier") { gcnn_mpi_barrier() } }
 
     /// Ends every rank of the world (MPI_Abort) with `code`.
     public func abort(code: Int32) -> Never {
@@ -98,10 +96,8 @@ public final class MPIWorld: ReplicaGroup, @unchecked Sendable {
         Self.joined = nil
     }
 
-    private func timed(_ name: String, _ call: () -> Int32) throws {
-        let start = DispatchTime.now().uptimeNanoseconds
+    private func checked(_ name: String, _ call: () -> Int32) throws {
         let code = call()
-        collectiveSeconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         guard code == 0 else { throw MPIError.call(name, code: code, text: Self.text(code)) }
     }
 

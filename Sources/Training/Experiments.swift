@@ -110,20 +110,27 @@ public enum Experiments {
         try sweep(paperRuns(request), request, events: events, training: training)
     }
 
-    /// Trains `runs` (only `part`'s share, longest first, when given), each resuming what its folder holds,
-    /// and returns the finished epochs the folders hold for all of `runs` (`finished`), in `runs`' order:
-    /// tables are always made from the run folders, so a sweep split over ranks or shards gives the tables
-    /// of one process.
+    /// Trains `runs` unless `training` is false (`train(_:_:events:part:gpuOrdinal:)`), then returns what
+    /// the folders hold for all of them (`finished(_:_:)`): tables are always made from the run folders, so a
+    /// sweep split over ranks or shards gives the tables of one process.
     public static func sweep(_ runs: [SweepRun], _ request: ExperimentRequest, events: TrainingEvents, training: Bool = true,
                              part: SweepPart? = nil, gpuOrdinal: Int = 0) throws -> [ExperimentRun] {
-        if training {
-            let mine = part.map { $0.runs(of: runs, epochs: request.epochs) } ?? runs
-            for run in mine {
-                _ = try train(task: run.task, split: run.split, seed: run.seed, recipe: run.recipe, request, events: events,
-                              gpuOrdinal: gpuOrdinal)
-            }
+        if training { try train(runs, request, events: events, part: part, gpuOrdinal: gpuOrdinal) }
+        return finished(runs, request)
+    }
+
+    /// Trains `runs` (only `part`'s share, longest first, when given), each resuming what its folder holds.
+    public static func train(_ runs: [SweepRun], _ request: ExperimentRequest, events: TrainingEvents, part: SweepPart? = nil,
+                             gpuOrdinal: Int = 0) throws {
+        for run in part.map({ $0.runs(of: runs, epochs: request.epochs) }) ?? runs {
+            _ = try train(task: run.task, split: run.split, seed: run.seed, recipe: run.recipe, request, events: events,
+                          gpuOrdinal: gpuOrdinal)
         }
-        return runs.compactMap { finished(task: $0.task, split: $0.split, seed: $0.seed, recipe: $0.recipe, request) }
+    }
+
+    /// The finished epochs the folders hold for `runs` (those with any), in `runs`' order.
+    public static func finished(_ runs: [SweepRun], _ request: ExperimentRequest) -> [ExperimentRun] {
+        runs.compactMap { finished(task: $0.task, split: $0.split, seed: $0.seed, recipe: $0.recipe, request) }
     }
 
     /// The runs of one cell, in seed order.

@@ -153,14 +153,7 @@ public final class Trainer<B: Backend> {
             if b > first && shouldStop() { return .stopped(batchesDone: b) }
             let start = b * batchSize
             let rows = min(batchSize, trainCount - start)
-            var (x, y) = (batchX, batchY)
-            if let augmenter {
-                (x, y) = try augmenter.batch(b, start: start, rows: rows, order: order, clipsX: trainX, clipsY: trainY,
-                                             batchX: batchX, batchY: batchY)
-            } else {
-                try backend.gatherRows(source: trainX, rowLength: clipLength, indices: order, indexOffset: start, rows: rows, into: batchX)
-                try backend.gatherRows(source: trainY, rowLength: 1, indices: order, indexOffset: start, rows: rows, into: batchY)
-            }
+            let (x, y) = try trainingBatch(b, start: start, rows: rows)
             if let stepLearningRate { network.learningRate = stepLearningRate(network.step) }
             try network.trainStep(input: x, labels: y, batch: rows, losses: losses,
                                   probabilities: probabilities, resultOffset: start)
@@ -184,15 +177,7 @@ public final class Trainer<B: Backend> {
             let step = ReplicaStep(group: group, localRows: share.rows, globalRows: rows)
             if share.rows > 0 {
                 let first = start + share.offset
-                var (x, y) = (batchX, batchY)
-                if let augmenter {
-                    (x, y) = try augmenter.batch(b, start: first, rows: share.rows, order: order, clipsX: trainX, clipsY: trainY,
-                                                 batchX: batchX, batchY: batchY)
-                } else {
-                    try backend.gatherRows(source: trainX, rowLength: clipLength, indices: order, indexOffset: first, rows: share.rows,
-                                           into: batchX)
-                    try backend.gatherRows(source: trainY, rowLength: 1, indices: order, indexOffset: first, rows: share.rows, into: batchY)
-                }
+                let (x, y) = try trainingBatch(b, start: first, rows: share.rows)
                 try network.computeGradients(input: x, labels: y, batch: share.rows, losses: losses, probabilities: probabilities,
                                              resultOffset: first, replicas: step)
             } else {
@@ -206,6 +191,18 @@ public final class Trainer<B: Backend> {
             try network.applyAdam()
             try progress?(b + 1, batchesPerEpoch)
         }
+    }
+
+    /// Rows `start ..< start + rows` of batch `b` in the epoch's order, augmented or gathered into the batch
+    /// buffers; returns the buffers the network trains on.
+    private func trainingBatch(_ b: Int, start: Int, rows: Int) throws -> (x: B.Buffer, y: B.Buffer) {
+        if let augmenter {
+            return try augmenter.batch(b, start: start, rows: rows, order: order, clipsX: trainX, clipsY: trainY,
+                                       batchX: batchX, batchY: batchY)
+        }
+        try backend.gatherRows(source: trainX, rowLength: clipLength, indices: order, indexOffset: start, rows: rows, into: batchX)
+        try backend.gatherRows(source: trainY, rowLength: 1, indices: order, indexOffset: start, rows: rows, into: batchY)
+        return (batchX, batchY)
     }
 
     /// Which training clips (epoch positions) this rank computed: its share of every batch.

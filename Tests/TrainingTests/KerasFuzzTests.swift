@@ -111,10 +111,7 @@ extension ParserFuzzTests {
                 valid += 1
             } catch {
                 refused += 1
-                XCTAssertTrue(error is KerasError, "keras #\(i): untyped error \(type(of: error)): \(error)")
-                let text = "\(error)"
-                XCTAssertTrue(text.hasPrefix(Self.source), "keras #\(i): error must name the source: \(text)")
-                XCTAssertFalse(text.contains("\n"), "keras #\(i): error must be one line: \(text)")
+                checkRefusal(error, name: "keras", mutant: i, isTyped: { $0 is KerasError })
                 if !KerasImport.waitUntilHDF5IsFree(seconds: 0) {
                     looping = i
                     next = i + 1

@@ -38,18 +38,20 @@ final class ParserFuzzTests: XCTestCase {
                 valid += 1
             } catch {
                 refused += 1
-                guard isTyped(error) else {
-                    XCTFail("\(name) #\(i): untyped error \(type(of: error)): \(error)")
-                    continue
-                }
-                let text = "\(error)"
-                XCTAssertTrue(text.hasPrefix(Self.source), "\(name) #\(i): error must name the source: \(text)")
-                XCTAssertFalse(text.contains("\n"), "\(name) #\(i): error must be one line: \(text)")
+                checkRefusal(error, name: name, mutant: i, isTyped: isTyped)
             }
         }
         XCTAssertEqual(valid + refused, iterations)
         XCTAssertGreaterThan(Double(refused), minRefused * Double(iterations), "\(name): too few mutants were refused: is the mutator working?")
         return (valid, refused)
+    }
+
+    /// A refused mutant's error: the parser's own type, naming the source, in one line.
+    func checkRefusal(_ error: Error, name: String, mutant i: Int, isTyped: (Error) -> Bool) {
+        guard isTyped(error) else { return XCTFail("\(name) #\(i): untyped error \(type(of: error)): \(error)") }
+        let text = "\(error)"
+        XCTAssertTrue(text.hasPrefix(Self.source), "\(name) #\(i): error must name the source: \(text)")
+        XCTAssertFalse(text.contains("\n"), "\(name) #\(i): error must be one line: \(text)")
     }
 
     // MARK: .npy
