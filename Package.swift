@@ -50,7 +50,9 @@ let package = Package(
         .target(name: "Audio", dependencies: ["CFFTW", "CSndfile", "CSamplerate", "CPNG"]),
 
         // Keras models in and out: full-model HDF5 (Keras 2), .keras archives (Keras 3), weights-only HDF5.
-        .target(name: "KerasFormat", dependencies: ["Model", "CHDF5", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
+        // Reads an HDF5 file in a child process (libhdf5 crashes and loops on some damaged files).
+        .target(name: "CHDF5Reader", dependencies: ["CHDF5"]),
+        .target(name: "KerasFormat", dependencies: ["Model", "CHDF5", "CHDF5Reader", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
 
         // Tasks, splits, the training loop, run folders, experiments: the stage between features and reports.
         .target(name: "Training", dependencies: ["Model", "Audio", "KerasFormat"], exclude: ["Data"], plugins: ["EmbedFiles"]),

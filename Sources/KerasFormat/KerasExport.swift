@@ -16,8 +16,8 @@ public enum KerasExport {
     static let structuralKeys: Set<String> = [ModelCheckpoint.Key.format, ModelCheckpoint.Key.architecture, ModelCheckpoint.Key.classes,
                                               ModelCheckpoint.Key.labels, ModelCheckpoint.Key.inputHeight, ModelCheckpoint.Key.inputWidth]
 
-    /// The archive's bytes for `checkpoint`.
-    public static func archive(_ checkpoint: ModelCheckpoint.Loaded) throws -> Data {
+    /// The archive's bytes for `checkpoint`, saved at `date` (Keras' `date_saved` and the zip entries' times).
+    public static func archive(_ checkpoint: ModelCheckpoint.Loaded, date: Date = Date()) throws -> Data {
         let resolved = try checkpoint.architecture.resolved(classes: checkpoint.config.classes)
         let (layers, weights) = try kerasLayers(resolved, parameters: checkpoint.parameters)
         let name = checkpoint.architecture.name
@@ -30,7 +30,7 @@ public enum KerasExport {
         var carried: [String: String] = [:]
         for (key, value) in checkpoint.metadata where !structuralKeys.contains(key) { carried[key] = value }
         let metadata: [String: Any] = [
-            "keras_version": kerasVersion, "date_saved": Self.dateSaved(),
+            "keras_version": kerasVersion, "date_saved": Self.dateSaved(date),
             metadataKey: ["labels": checkpoint.labels, "metadata": carried] as [String: Any],
         ]
         let h5 = try HDF5Library.with { () throws -> [UInt8] in
@@ -46,7 +46,8 @@ public enum KerasExport {
         }
         let zip = try Archive(data: Data(), accessMode: .create)
         for (entry, bytes) in [("metadata.json", try json(metadata)), ("config.json", try json(config)), ("model.weights.h5", Data(h5))] {
-            try zip.addEntry(with: entry, type: .file, uncompressedSize: Int64(bytes.count), compressionMethod: .deflate) { position, size in
+            try zip.addEntry(with: entry, type: .file, uncompressedSize: Int64(bytes.count), modificationDate: date,
+                             compressionMethod: .deflate) { position, size in
                 bytes.subdata(in: Int(position)..<Int(position) + size)
             }
         }
@@ -63,10 +64,10 @@ public enum KerasExport {
         try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
     }
 
-    private static func dateSaved() -> String {
+    private static func dateSaved(_ date: Date) -> String {
         let f = DateFormatter()
         f.locale = Locale(identifier: "en_US_POSIX"); f.timeZone = TimeZone(identifier: "UTC"); f.dateFormat = "yyyy-MM-dd@HH:mm:ss"
-        return f.string(from: Date())
+        return f.string(from: date)
     }
 
     /// A float32 as the shortest decimal that reads back as the same float32.

@@ -21,10 +21,6 @@ public struct KerasImportedModel {
 
 /// Reads Keras models: Keras 2 full-model HDF5, `.keras` archives, weights-only HDF5 with an architecture.
 public enum KerasImport {
-    /// Waits up to `seconds` for an HDF5 read that ran past gcnn's time limit (`GCNN_HDF5_SECONDS`) to end,
-    /// after which HDF5 files are read again; true when none is running.
-    public static func waitUntilHDF5IsFree(seconds: Double) -> Bool { HDF5Library.waitUntilFree(seconds: seconds) }
-
     /// The file names `predict`/`evaluate` read as Keras models rather than gcnn checkpoints.
     public static func isKerasFile(_ path: String) -> Bool {
         let lower = path.lowercased()
@@ -62,22 +58,20 @@ public enum KerasImport {
             return try archive(bytes, path: path)
         }
         do {
-            return try HDF5Library.with {
-                let root = try HDF5Node.open(bytes: bytes)
-                if let config = try root.strings(attribute: "model_config") {
-                    guard config.count == 1 else { throw fail("the model_config attribute holds \(config.count) strings, not one") }
-                    let mapped = try KerasMapping.architecture(KerasModelConfig.parse(config[0], fail: fail), file: path)
-                    let group = try root.child("model_weights") == .group ? try root.group("model_weights") : root
-                    let weights = try KerasWeights.keras2(group, fileBytes: bytes.count)
-                    return try model(mapped, weights: weights, format: .keras2HDF5, extra: [:], path: path)
-                }
-                guard let architecture else {
-                    throw fail("has no model_config attribute: it holds weights only (save_weights or .weights.h5); pass --arch with the architecture (a gcnn preset or .json spec, or the Keras model's JSON)")
-                }
-                let weights = try root.strings(attribute: "layer_names") != nil ? try KerasWeights.keras2(root, fileBytes: bytes.count) : try KerasWeights.keras3(root, fileBytes: bytes.count)
-                let mapped = try architecture.mapped(weights: weights, file: path)
-                return try model(mapped, weights: weights, format: .weightsOnly, extra: [:], path: path)
+            let root = try HDF5Snapshot.read(bytes: bytes, maxValues: KerasWeights.maxValues(fileBytes: bytes.count))
+            if let config = try root.strings(attribute: "model_config") {
+                guard config.count == 1 else { throw fail("the model_config attribute holds \(config.count) strings, not one") }
+                let mapped = try KerasMapping.architecture(KerasModelConfig.parse(config[0], fail: fail), file: path)
+                let group = try root.child("model_weights") == .group ? try root.group("model_weights") : root
+                let weights = try KerasWeights.keras2(group, fileBytes: bytes.count)
+                return try model(mapped, weights: weights, format: .keras2HDF5, extra: [:], path: path)
             }
+            guard let architecture else {
+                throw fail("has no model_config attribute: it holds weights only (save_weights or .weights.h5); pass --arch with the architecture (a gcnn preset or .json spec, or the Keras model's JSON)")
+            }
+            let weights = try root.strings(attribute: "layer_names") != nil ? try KerasWeights.keras2(root, fileBytes: bytes.count) : try KerasWeights.keras3(root, fileBytes: bytes.count)
+            let mapped = try architecture.mapped(weights: weights, file: path)
+            return try model(mapped, weights: weights, format: .weightsOnly, extra: [:], path: path)
         } catch let error as HDF5Failure {
             throw fail(error.description)
         }
@@ -123,10 +117,9 @@ public enum KerasImport {
         }
         let mapped = try KerasMapping.architecture(KerasModelConfig.parse(String(decoding: configBytes, as: UTF8.self), fail: fail), file: path)
         do {
-            var imported = try HDF5Library.with {
-                let root = try HDF5Node.open(bytes: weightBytes)
-                return try model(mapped, weights: try KerasWeights.keras3(root, fileBytes: weightBytes.count), format: .kerasArchive, extra: extra, path: path)
-            }
+            let root = try HDF5Snapshot.read(bytes: weightBytes, maxValues: KerasWeights.maxValues(fileBytes: weightBytes.count))
+            var imported = try model(mapped, weights: try KerasWeights.keras3(root, fileBytes: weightBytes.count),
+                                     format: .kerasArchive, extra: extra, path: path)
             if labels.count == max(2, mapped.classes) { imported.checkpoint.labels = labels }
             return imported
         } catch let error as HDF5Failure {

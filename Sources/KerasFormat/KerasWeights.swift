@@ -22,7 +22,7 @@ struct KerasWeights {
 
     /// Keras 2's layout (`model.save` under `model_weights`, `save_weights` at the root): a `layer_names`
     /// attribute, one group per layer with a `weight_names` attribute naming its datasets.
-    static func keras2(_ group: HDF5Node, fileBytes: Int) throws -> KerasWeights {
+    static func keras2(_ group: HDF5Group, fileBytes: Int) throws -> KerasWeights {
         let maxValues = maxValues(fileBytes: fileBytes)
         guard let names = try group.strings(attribute: "layer_names") else {
             throw HDF5Failure("\(group.path) has no layer_names attribute")
@@ -50,7 +50,7 @@ struct KerasWeights {
     /// Keras 3's layout (`model.weights.h5` of a `.keras` archive, `.weights.h5`): `layers/<name>/vars/<i>`;
     /// TensorFlow 2.13–2.15's `.keras` files name the top group `_layer_checkpoint_dependencies`. Layer order
     /// is not recorded: layers come in natural name order (`conv2d`, `conv2d_1`, … `conv2d_10`).
-    static func keras3(_ root: HDF5Node, fileBytes: Int) throws -> KerasWeights {
+    static func keras3(_ root: HDF5Group, fileBytes: Int) throws -> KerasWeights {
         let maxValues = maxValues(fileBytes: fileBytes)
         let top = try ["layers", "_layer_checkpoint_dependencies"].first { try root.child($0) == .group }
         guard let top else { throw HDF5Failure("no 'layers' group: not a Keras 3 weights file") }

@@ -64,6 +64,17 @@ final class KerasCLITests: XCTestCase {
         XCTAssertTrue(r.stderr.contains("libhdf5_hang.h5: libhdf5 did not finish reading it within 3 s"), r.stderr)
     }
 
+    /// A damaged HDF5 file on which libhdf5 crashes (a fuzz mutant: a vlen string attribute's global-heap
+    /// reference points past the heap): one line, and only gcnn's reader process dies.
+    func testFileThatCrashesLibHDF5IsOneErrorLine() throws {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("gcnn-never-\(UUID().uuidString)").path
+        let r = try GCNNBinary.run(["import", "keras", Self.fixtures.appendingPathComponent("libhdf5_crash.h5").path, "-o", out])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
+        XCTAssertTrue(r.stderr.contains("libhdf5_crash.h5: libhdf5 crashed reading it (signal 11)"), r.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out))
+    }
+
     func testUnsupportedLayerIsOneErrorLine() throws {
         let r = try GCNNBinary.run(["import", "keras", Self.fixtures.appendingPathComponent("unsupported_layer.keras").path,
                                     "-o", FileManager.default.temporaryDirectory.appendingPathComponent("gcnn-never-\(UUID().uuidString)").path])
