@@ -26,6 +26,7 @@ let package = Package(
         .systemLibrary(name: "CSamplerate", pkgConfig: "samplerate", providers: [.apt(["libsamplerate0-dev"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
+        .systemLibrary(name: "CZip", pkgConfig: "libzip", providers: [.apt(["libzip-dev"])]),
 
         // Open MPI, loaded at run time (dlopen): no link-time MPI, so gcnn runs with or without it.
         .target(name: "CMPI", linkerSettings: [.linkedLibrary("dl")]),
@@ -52,7 +53,7 @@ let package = Package(
         // Keras models in and out: full-model HDF5 (Keras 2), .keras archives (Keras 3), weights-only HDF5.
         // Reads an HDF5 file in a child process (libhdf5 crashes and loops on some damaged files).
         .target(name: "CHDF5Reader", dependencies: ["CHDF5"]),
-        .target(name: "KerasFormat", dependencies: ["Model", "CHDF5", "CHDF5Reader", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
+        .target(name: "KerasFormat", dependencies: ["Model", "CHDF5", "CHDF5Reader", "CZip", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
 
         // Tasks, splits, the training loop, run folders, experiments: the stage between features and reports.
         .target(name: "Training", dependencies: ["Model", "Audio", "KerasFormat"], exclude: ["Data"], plugins: ["EmbedFiles"]),

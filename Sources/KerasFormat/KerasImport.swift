@@ -1,6 +1,5 @@
 import Foundation
 import Model
-import ZIPFoundation
 
 /// What a Keras file was.
 public enum KerasFileFormat: String, Sendable {
@@ -80,26 +79,15 @@ public enum KerasImport {
     /// A `.keras` archive: config.json (the model) and model.weights.h5 (Keras 3 layout), metadata.json.
     private static func archive(_ bytes: [UInt8], path: String) throws -> KerasImportedModel {
         func fail(_ message: String) -> KerasError { KerasError(file: path, message) }
-        // Read from a file, not from memory: ZIPFoundation 0.9.20's in-memory archive traps when a damaged
-        // archive makes it read past its end; the file-backed one reports an error.
-        let copy = FileManager.default.temporaryDirectory.appendingPathComponent("gcnn-keras-\(getpid())-\(UUID().uuidString).zip")
-        do { try Data(bytes).write(to: copy) } catch {
-            throw fail("cannot stage the archive in \(copy.deletingLastPathComponent().path): \(error.localizedDescription)")
-        }
-        defer { try? FileManager.default.removeItem(at: copy) }
-        let zip: Archive
-        do { zip = try Archive(url: copy, accessMode: .read) } catch {
+        guard let zip = ZipReader(bytes: bytes) else {
             throw fail("not a readable zip archive (truncated or damaged .keras file)")
         }
         func entry(_ name: String, limit: Int) throws -> [UInt8]? {
-            guard let e = zip[name] else { return nil }
-            guard e.type == .file, e.uncompressedSize <= UInt64(limit) else { throw fail("\(name) in the archive is not a file of at most \(limit) bytes") }
-            var out: [UInt8] = []
-            do { _ = try zip.extract(e, skipCRC32: false) { out += $0 } } catch {
+            do { return try zip.entry(name, limit: limit) } catch .tooLarge {
+                throw fail("\(name) in the archive is larger than \(limit) bytes")
+            } catch {
                 throw fail("cannot extract \(name) from the archive (damaged .keras file)")
             }
-            guard out.count <= limit else { throw fail("\(name) in the archive is larger than \(limit) bytes") }
-            return out
         }
         guard let configBytes = try entry("config.json", limit: 64 << 20) else {
             throw fail("the archive has no config.json; a .keras file holds config.json and model.weights.h5")

@@ -55,6 +55,8 @@ public struct OpenCLKernelConfig: Equatable, Sendable, CustomStringConvertible {
     /// - CPU devices (`CL_DEVICE_TYPE_CPU`, e.g. pocl): the CPU variant, 6 channels × 16 x positions per item
     ///   (12 float8 accumulators). conv2 forward at batch 32 on pocl's AVX2 target, 2 cores, GFLOP/s by channels ×
     ///   vectors: 6×2 112–118, 5×2 112, 4×2 (the earlier default) 88–92, 6×1 82, 4×3 71, 7×2 71 (spills), 8×1 64.
+    ///   Weight-gradient partial sums over at most 2 images: an item's gradient and input rows then stay in L2
+    ///   while the next items (other taps of the same channels) reread them.
     /// - Anything else: tiled, 32×32 tiles of 64 items, smaller reductions (fewer where the device allows less).
     ///
     /// `variant` forces a kernel family on any device (`--kernels`): the CPU variant as above (its reductions
@@ -69,7 +71,8 @@ public struct OpenCLKernelConfig: Equatable, Sendable, CustomStringConvertible {
         while size > device.maxWorkGroupSize { size /= 2 }
         if variant == .cpu {
             return OpenCLKernelConfig(variant: .cpu, tileM: 32, tileN: 32, tileK: 8, regM: 4, regN: 4,
-                                      reduceWorkGroup: max(size, 1), elementwiseWorkGroup: max(size, 1), cpuChannels: 6)
+                                      reduceWorkGroup: max(size, 1), elementwiseWorkGroup: max(size, 1), cpuChannels: 6,
+                                      cpuWeightImages: 2)
         }
         return OpenCLKernelConfig(tileM: 32, tileN: 32, tileK: 8, regM: 4, regN: 4, reduceWorkGroup: max(size, 1),
                                   elementwiseWorkGroup: max(size, 1))
