@@ -75,6 +75,17 @@ final class KerasCLITests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: out))
     }
 
+    /// A damaged archive (a fuzz mutant) on which ZIPFoundation's reader loops forever: one line at once.
+    func testArchiveWhoseEntryRunsPastItsEndIsOneErrorLine() throws {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("gcnn-never-\(UUID().uuidString)").path
+        let start = Date()
+        let r = try GCNNBinary.run(["import", "keras", Self.fixtures.appendingPathComponent("zip_entry_past_end.keras").path, "-o", out])
+        XCTAssertLessThan(Date().timeIntervalSince(start), 20)
+        XCTAssertEqual(r.status, 1)
+        XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
+        XCTAssertTrue(r.stderr.contains("zip_entry_past_end.keras: "), r.stderr)
+    }
+
     func testUnsupportedLayerIsOneErrorLine() throws {
         let r = try GCNNBinary.run(["import", "keras", Self.fixtures.appendingPathComponent("unsupported_layer.keras").path,
                                     "-o", FileManager.default.temporaryDirectory.appendingPathComponent("gcnn-never-\(UUID().uuidString)").path])
