@@ -26,7 +26,7 @@ struct EpochBenchCommand: ParsableCommand {
 
     @Option(parsing: .upToNextOption,
             help: "One or more of gpu, opencl[:N] (see `gcnn devices`), cpu (the reference path); each is timed in turn.")
-    var device: [String] = ["gpu"]
+    var device: [DeviceSelection] = [.gpu]
     @Option(help: "Timed epochs (the median is reported).")
     var epochs: Int = 3
     @Option(help: "Untimed warm-up epochs before them.")
@@ -52,13 +52,12 @@ struct EpochBenchCommand: ParsableCommand {
         let setup = EpochBenchmarkSetup(trainClips: trainClips, validationClips: valClips,
                                         architecture: try network.architecture, batchSize: batchSize,
                                         warmupEpochs: warmup, timedEpochs: epochs, seed: seed)
-        let selections = try device.map { try DeviceSelection(parsing: $0) }
         do {
             try setup.validate()
-            for selection in selections { try kernelOptions.kernels.check(with: selection) }
+            for selection in device { try kernelOptions.kernels.check(with: selection) }
         } catch { throw CLIFailure("\(error)") }
         var results: [EpochBenchmarkResult] = []
-        for selection in selections {
+        for selection in device {
             do {
                 results.append(try EpochBenchmark.run(setup, on: selection, kernels: kernelOptions.kernels, profile: profile, notice: printError,
                                                    progress: printError, buildLog: verbose ? printError : nil))

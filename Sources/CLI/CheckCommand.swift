@@ -16,7 +16,7 @@ struct CheckCommand: ParsableCommand {
             """)
 
     @Option(name: .long, help: "gpu | opencl[:N] | cpu (cpu compares the reference with itself).")
-    var device: String = "gpu"
+    var device: DeviceSelection = .gpu
 
     @Flag(name: .long, help: "The architecture's shapes at batch 4 instead of 32 (faster).")
     var quick = false
@@ -35,8 +35,7 @@ struct CheckCommand: ParsableCommand {
     var verbose = false
 
     func run() throws {
-        let selection = try DeviceSelection(parsing: device)
-        do { try kernelOptions.kernels.check(with: selection) } catch { throw CLIFailure("\(error)") }
+        do { try kernelOptions.kernels.check(with: device) } catch { throw CLIFailure("\(error)") }
         let batch = quick ? 4 : 32
         let reference = ReferenceBackend()
         let resolved = try network.architecture.resolved(classes: 1)
@@ -45,7 +44,7 @@ struct CheckCommand: ParsableCommand {
             : "\(resolved.architecture.name) shapes at batch \(batch)"
         var rows: [BackendCheckRow] = []
         let printRow: (BackendCheckRow) -> Void = { row in print(BackendCheck.line(row)); fflush(stdout) }
-        if let (clDevice, notice) = try selection.resolve() {
+        if let (clDevice, notice) = try device.resolve() {
             if let notice { print(notice) }
             let backend = try OpenCLBackend(tunedFor: clDevice, base: kernelOptions.kernels.config(for: clDevice))
             print("device: opencl:\(clDevice.index) \(clDevice.name) (\(clDevice.kind), \(clDevice.platformName)); kernels: \(backend.config)")

@@ -22,7 +22,7 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "The training run's seed (it fixes the stratified split).")
     var seed: UInt64 = 0
     @Option(help: "gpu, opencl[:N] or cpu.")
-    var device: String = "gpu"
+    var device: DeviceSelection = .gpu
     @Option(name: .customLong("synthetic-tracks"), help: "Tracks per genre of the built-in corpus (when no --data).")
     var syntheticTracks: Int = 100
     @Option(name: .customLong("mel-recipe"), help: ArgumentHelp(MelRecipe.modelOptionHelp))
@@ -30,7 +30,7 @@ struct EvaluateCommand: ParsableCommand {
 
     func run() throws {
         var request = EvaluationRequest(model: URL(fileURLWithPath: model), task: task, data: data.map { URL(fileURLWithPath: $0) },
-                                        device: device, split: split, valFraction: valFraction, seed: seed,
+                                        device: device.description, split: split, valFraction: valFraction, seed: seed,
                                         syntheticTracksPerGenre: syntheticTracks)
         request.melRecipe = melRecipe
         let report: EvaluationReport

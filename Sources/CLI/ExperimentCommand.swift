@@ -20,7 +20,7 @@ struct ExperimentCommand: ParsableCommand {
         @Option(help: "A GTZAN-layout folder; default: the built-in synthetic corpus.")
         var data: String?
         @Option(help: "gpu, opencl[:N] or cpu.")
-        var device: String = "gpu"
+        var device: DeviceSelection = .gpu
         @Option(help: "The first seed; --seeds N runs every cell with seeds seed, seed + 1, …, seed + N − 1.")
         var seed: UInt64 = 0
         @Option(help: "Folder of the runs and tables (an interrupted experiment resumes from it).")
@@ -39,7 +39,7 @@ struct ExperimentCommand: ParsableCommand {
 
         func request(epochs: Int, seeds: Int, name: String) throws -> ExperimentRequest {
             guard seeds >= 1 else { throw CLIFailure("--seeds must be at least 1") }
-            var request = ExperimentRequest(data: data.map { URL(fileURLWithPath: $0) }, device: device, seed: seed, seeds: seeds, epochs: epochs,
+            var request = ExperimentRequest(data: data.map { URL(fileURLWithPath: $0) }, device: device.description, seed: seed, seeds: seeds, epochs: epochs,
                                      out: URL(fileURLWithPath: out ?? "runs/experiment-\(name)"), syntheticTracksPerGenre: syntheticTracks,
                                      batchNormMomentum: bnMomentum, architecture: try network.architecture)
             request.melRecipe = melRecipe

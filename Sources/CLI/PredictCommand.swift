@@ -1,6 +1,7 @@
 import ArgumentParser
 import Audio
 import Foundation
+import Model
 import Training
 
 /// `gcnn predict`: per-clip probabilities and a per-track verdict for audio files or `.npy` features.
@@ -13,7 +14,7 @@ struct PredictCommand: ParsableCommand {
     @Argument(help: "Audio files or .npy arrays.")
     var files: [String]
     @Option(help: "gpu, opencl[:N] or cpu.")
-    var device: String = "gpu"
+    var device: DeviceSelection = .gpu
     @Flag(help: "One JSON object per file.")
     var json = false
     @Option(name: .customLong("mel-recipe"), help: ArgumentHelp(MelRecipe.modelOptionHelp))
@@ -21,7 +22,7 @@ struct PredictCommand: ParsableCommand {
 
     func run() throws {
         let results: [FilePrediction]
-        do { results = try Prediction.run(model: URL(fileURLWithPath: model), files: files, device: device, melRecipe: melRecipe, notice: printError) } catch {
+        do { results = try Prediction.run(model: URL(fileURLWithPath: model), files: files, device: device.description, melRecipe: melRecipe, notice: printError) } catch {
             throw CLIFailure("\(error)")
         }
         for r in results {

@@ -16,7 +16,7 @@ struct TrainCommand: ParsableCommand {
         """)
 
     @Option(help: "gpu (first OpenCL GPU, else the first OpenCL device), opencl[:N] (see `gcnn devices`), or cpu (reference path).")
-    var device: String = "gpu"
+    var device: DeviceSelection = .gpu
     @OptionGroup var network: ArchitectureOptions
     @OptionGroup var kernelOptions: KernelOptions
     @Option(help: "The task: hiphop-classical, metal-jazz, pop-hiphop, rock-country, <genre>-<genre>, or all.")
@@ -68,7 +68,7 @@ struct TrainCommand: ParsableCommand {
 
     private func train(_ mpi: MPIRun) throws {
         let reporter = TrainingReporter(json: json)
-        var request = TrainingRequest(task: task, device: device, data: data.map { URL(fileURLWithPath: $0) }, epochs: epochs,
+        var request = TrainingRequest(task: task, device: device.description, data: data.map { URL(fileURLWithPath: $0) }, epochs: epochs,
                                       batchSize: batchSize, learningRate: lr, seed: seed, split: split,
                                       valFraction: valFraction, out: out.map { URL(fileURLWithPath: $0) }, resume: resume,
                                       syntheticTracksPerGenre: syntheticTracks)

@@ -18,7 +18,7 @@ struct TuneCommand: ParsableCommand {
             """)
 
     @Option(name: .long, help: "gpu | opencl[:N] (see `gcnn devices`).")
-    var device: String = "gpu"
+    var device: DeviceSelection = .gpu
 
     @OptionGroup var network: ArchitectureOptions
 
@@ -41,8 +41,7 @@ struct TuneCommand: ParsableCommand {
     }
 
     func run() throws {
-        let selection = try DeviceSelection(parsing: device)
-        guard let (clDevice, notice) = try selection.resolve() else {
+        guard let (clDevice, notice) = try device.resolve() else {
             throw CLIFailure("gcnn tune: --device cpu is the reference path, which has nothing to tune; use gpu or opencl[:N]")
         }
         if let notice { print(notice) }
