@@ -5,7 +5,7 @@ import XCTest
 
 /// The Keras importer in the bounded fuzz loop: mutants of a Keras 2 HDF5 model, of a weights-only HDF5
 /// file and of `.keras` archives (Keras' own and gcnn's export) must import (and build) or be refused with
-/// one `KerasError` line naming the source. libhdf5 and ZIPFoundation parse the containers; the mutants
+/// one `KerasError` line naming the source. libhdf5 (in a child process) and libzip parse the containers; the mutants
 /// test that every failure inside them, and everything gcnn reads out of them, ends in that one line.
 extension ParserFuzzTests {
     static let kerasFixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
