@@ -11,6 +11,7 @@ let package = Package(
         .executable(name: "gcnn", targets: ["CLI"]),
         .library(name: "GCNNModel", targets: ["Model"]),
         .library(name: "GCNNAudio", targets: ["Audio"]),
+        .library(name: "GCNNKeras", targets: ["KerasFormat"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

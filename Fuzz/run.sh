@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Runs one libFuzzer target (coverage-guided, with AddressSanitizer) for a while; see docs/fuzzing.md.
-#   Fuzz/run.sh <npy|safetensors|manifest|audio|arch> [seconds=600] [extra libFuzzer flags...]
+#   Fuzz/run.sh <npy|safetensors|manifest|audio|arch|keras> [seconds=600] [extra libFuzzer flags...]
 # Corpus: Fuzz/corpus/<target>/ (seeded from gcnn's own writers, grows across runs; not committed).
 # A crash leaves Fuzz/findings/<target>/crash-* : add it to ParserFuzzTests as a regression case.
 set -euo pipefail
 cd "$(dirname "$0")"
-target="${1:?usage: Fuzz/run.sh <npy|safetensors|manifest|audio|arch> [seconds] [libFuzzer flags...]}"
+target="${1:?usage: Fuzz/run.sh <npy|safetensors|manifest|audio|arch|keras> [seconds] [libFuzzer flags...]}"
 seconds="${2:-600}"
 shift $(( $# >= 2 ? 2 : 1 ))
 nice -n 10 swift build -c release --scratch-path .build --product "fuzz-$target" -Xswiftc -sanitize=address \
