@@ -28,23 +28,30 @@ final class HDF5Snapshot {
     }
 
     struct Object {
-        /// nil: not a group, or a group whose links could not be listed (`unlistable`).
+        /// nil: not a group, or a group whose links could not be listed.
         var links: [Link]?
-        var unlistable = false
         var attributes: [String: Attribute] = [:]
         var attributesComplete = true
         var dataset: Dataset?
     }
 
     private(set) var objects: [Object] = []
+    /// Most values read for one float dataset (`maxValues(fileBytes:)` of the file).
+    let maxValues: Int
+
+    private init(maxValues: Int) { self.maxValues = maxValues }
+
+    /// Most values gcnn reads for one dataset of a `fileBytes`-byte file: what the file can hold uncompressed
+    /// (Keras stores weights contiguous and uncompressed), at most 1 GiB of floats.
+    static func maxValues(fileBytes: Int) -> Int { min(1 << 28, fileBytes / 4 + 1) }
 
     /// Reads `bytes` (an HDF5 file) in a child process, which may take `HDF5Library.timeLimit` seconds; returns
-    /// the root group. `maxValues` bounds one float dataset, `maxTotalValues` all of them.
-    static func read(bytes: [UInt8], maxValues: Int, maxTotalValues: Int = 1 << 28) throws -> HDF5Group {
+    /// the root group. One float dataset may hold `maxValues(fileBytes:)` values, all of them `maxTotalValues`.
+    static func read(bytes: [UInt8], maxTotalValues: Int = 1 << 28) throws -> HDF5Group {
         guard bytes.count >= 8, bytes.starts(with: signature) || hasSignatureLater(bytes) else {
             throw HDF5Failure(bytes.isEmpty ? "the file is empty" : "not an HDF5 file (no HDF5 signature)")
         }
-        let limit = HDF5Library.timeLimit
+        let limit = HDF5Library.timeLimit, maxValues = maxValues(fileBytes: bytes.count)
         var out: UnsafeMutablePointer<UInt8>?
         var size = 0
         var detail: Int32 = 0
@@ -71,7 +78,7 @@ final class HDF5Snapshot {
             throw HDF5Failure("cannot start the HDF5 reader process: \(String(cString: strerror(detail)))")
         }
         guard let out else { throw HDF5Failure("the HDF5 reader process returned nothing") }
-        let snapshot = HDF5Snapshot()
+        let snapshot = HDF5Snapshot(maxValues: maxValues)
         try snapshot.decode(UnsafeRawBufferPointer(start: out, count: size))
         return HDF5Group(snapshot: snapshot, id: 0, path: "/")
     }
@@ -102,14 +109,16 @@ final class HDF5Snapshot {
             switch Int32(try reader.u8()) {
             case Int32(GCNN_H5_RECORD_GROUP):
                 let g = try object(try reader.u32())
-                _ = try reader.u32()
-                objects[g].links = objects[g].links ?? []
+                let count = Int(try reader.u32())
+                if objects[g].links == nil { objects[g].links = [] }
+                objects[g].links!.reserveCapacity(min(count, 1 << 16))
             case Int32(GCNN_H5_RECORD_LINK):
                 let g = try object(try reader.u32())
                 let name = try reader.string()
                 let kind = try reader.i32()
                 let target = try object(try reader.u32())
-                objects[g].links = (objects[g].links ?? []) + [Link(name: name, kind: kind, target: target)]
+                if objects[g].links == nil { objects[g].links = [] }
+                objects[g].links!.append(Link(name: name, kind: kind, target: target))
             case Int32(GCNN_H5_RECORD_ATTRIBUTE):
                 let o = try object(try reader.u32())
                 let name = try reader.string()
@@ -132,7 +141,7 @@ final class HDF5Snapshot {
                 }
                 objects[d].dataset = dataset
             case Int32(GCNN_H5_RECORD_GROUP_UNLISTABLE):
-                objects[try object(try reader.u32())].unlistable = true
+                objects[try object(try reader.u32())].links = nil
             case Int32(GCNN_H5_RECORD_END):
                 return
             default:
@@ -223,7 +232,7 @@ struct HDF5Group {
 
     /// The names of this group's links, in name order.
     func childNames() throws -> [String] {
-        guard let links = object.links, !object.unlistable else { throw HDF5Failure("cannot list group \(path)") }
+        guard let links = object.links else { throw HDF5Failure("cannot list group \(path)") }
         return links.map(\.name)
     }
 
@@ -244,8 +253,8 @@ struct HDF5Group {
         return strings
     }
 
-    /// Dataset `name` as float32 with its shape; refuses non-float data and sizes beyond `maxValues`.
-    func floats(_ name: String, maxValues: Int) throws -> (shape: [Int], values: [Float]) {
+    /// Dataset `name` as float32 with its shape; refuses non-float data and sizes beyond the snapshot's `maxValues`.
+    func floats(_ name: String) throws -> (shape: [Int], values: [Float]) {
         guard let link = try? resolve(name), link.kind == 2, let dataset = snapshot.objects[link.target].dataset else {
             throw HDF5Failure("cannot open dataset \(childPath(name))")
         }
@@ -254,7 +263,7 @@ struct HDF5Group {
         var count = 1
         for side in shape {
             let (p, overflow) = count.multipliedReportingOverflow(by: side)
-            guard !overflow, p <= maxValues else {
+            guard !overflow, p <= snapshot.maxValues else {
                 throw HDF5Failure("dataset \(childPath(name)) of shape \(shape) is larger than any layer gcnn imports")
             }
             count = p

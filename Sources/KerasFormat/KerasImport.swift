@@ -57,18 +57,18 @@ public enum KerasImport {
             return try archive(bytes, path: path)
         }
         do {
-            let root = try HDF5Snapshot.read(bytes: bytes, maxValues: KerasWeights.maxValues(fileBytes: bytes.count))
+            let root = try HDF5Snapshot.read(bytes: bytes)
             if let config = try root.strings(attribute: "model_config") {
                 guard config.count == 1 else { throw fail("the model_config attribute holds \(config.count) strings, not one") }
                 let mapped = try KerasMapping.architecture(KerasModelConfig.parse(config[0], fail: fail), file: path)
                 let group = try root.child("model_weights") == .group ? try root.group("model_weights") : root
-                let weights = try KerasWeights.keras2(group, fileBytes: bytes.count)
+                let weights = try KerasWeights.keras2(group)
                 return try model(mapped, weights: weights, format: .keras2HDF5, extra: [:], path: path)
             }
             guard let architecture else {
                 throw fail("has no model_config attribute: it holds weights only (save_weights or .weights.h5); pass --arch with the architecture (a gcnn preset or .json spec, or the Keras model's JSON)")
             }
-            let weights = try root.strings(attribute: "layer_names") != nil ? try KerasWeights.keras2(root, fileBytes: bytes.count) : try KerasWeights.keras3(root, fileBytes: bytes.count)
+            let weights = try root.strings(attribute: "layer_names") != nil ? try KerasWeights.keras2(root) : try KerasWeights.keras3(root)
             let mapped = try architecture.mapped(weights: weights, file: path)
             return try model(mapped, weights: weights, format: .weightsOnly, extra: [:], path: path)
         } catch let error as HDF5Failure {
@@ -105,8 +105,8 @@ public enum KerasImport {
         }
         let mapped = try KerasMapping.architecture(KerasModelConfig.parse(String(decoding: configBytes, as: UTF8.self), fail: fail), file: path)
         do {
-            let root = try HDF5Snapshot.read(bytes: weightBytes, maxValues: KerasWeights.maxValues(fileBytes: weightBytes.count))
-            var imported = try model(mapped, weights: try KerasWeights.keras3(root, fileBytes: weightBytes.count),
+            let root = try HDF5Snapshot.read(bytes: weightBytes)
+            var imported = try model(mapped, weights: try KerasWeights.keras3(root),
                                      format: .kerasArchive, extra: extra, path: path)
             if labels.count == max(2, mapped.classes) { imported.checkpoint.labels = labels }
             return imported

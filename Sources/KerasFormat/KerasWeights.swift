@@ -16,14 +16,9 @@ struct KerasWeights {
     /// Keras 3 files key layers by class (`conv2d`, `conv2d_1`, …), Keras 2 files by layer name.
     var keyedByClass = false
 
-    /// Most values gcnn reads for one array of a `fileBytes`-byte file: what the file can hold uncompressed
-    /// (Keras stores weights contiguous and uncompressed), at most 1 GiB of floats.
-    static func maxValues(fileBytes: Int) -> Int { min(1 << 28, fileBytes / 4 + 1) }
-
     /// Keras 2's layout (`model.save` under `model_weights`, `save_weights` at the root): a `layer_names`
     /// attribute, one group per layer with a `weight_names` attribute naming its datasets.
-    static func keras2(_ group: HDF5Group, fileBytes: Int) throws -> KerasWeights {
-        let maxValues = maxValues(fileBytes: fileBytes)
+    static func keras2(_ group: HDF5Group) throws -> KerasWeights {
         guard let names = try group.strings(attribute: "layer_names") else {
             throw HDF5Failure("\(group.path) has no layer_names attribute")
         }
@@ -36,7 +31,7 @@ struct KerasWeights {
                 guard try layer.child(weightName) == .dataset else {
                     throw HDF5Failure("weight_names of \(layer.path) lists '\(weightName)', but there is no such dataset")
                 }
-                let (shape, values) = try layer.floats(weightName, maxValues: maxValues)
+                let (shape, values) = try layer.floats(weightName)
                 var short = weightName.split(separator: "/").last.map(String.init) ?? weightName
                 if let colon = short.lastIndex(of: ":") { short = String(short[..<colon]) }
                 return KerasArray(name: short, shape: shape, values: values)
@@ -50,8 +45,7 @@ struct KerasWeights {
     /// Keras 3's layout (`model.weights.h5` of a `.keras` archive, `.weights.h5`): `layers/<name>/vars/<i>`;
     /// TensorFlow 2.13–2.15's `.keras` files name the top group `_layer_checkpoint_dependencies`. Layer order
     /// is not recorded: layers come in natural name order (`conv2d`, `conv2d_1`, … `conv2d_10`).
-    static func keras3(_ root: HDF5Group, fileBytes: Int) throws -> KerasWeights {
-        let maxValues = maxValues(fileBytes: fileBytes)
+    static func keras3(_ root: HDF5Group) throws -> KerasWeights {
         let top = try ["layers", "_layer_checkpoint_dependencies"].first { try root.child($0) == .group }
         guard let top else { throw HDF5Failure("no 'layers' group: not a Keras 3 weights file") }
         let layersGroup = try root.group(top)
@@ -67,7 +61,7 @@ struct KerasWeights {
                     throw HDF5Failure("\(vars.path) holds datasets \(indices), not 0…\(indices.count - 1)")
                 }
                 arrays = try indices.map { i in
-                    let (shape, values) = try vars.floats(String(i), maxValues: maxValues)
+                    let (shape, values) = try vars.floats(String(i))
                     return KerasArray(name: nil, shape: shape, values: values)
                 }
             }

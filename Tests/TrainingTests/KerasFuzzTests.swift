@@ -26,13 +26,7 @@ extension ParserFuzzTests {
     }
 
     static func parseKeras(_ b: [UInt8]) throws {
-        let loaded = try KerasImport.decode(b, path: source).checkpoint
-        var config = loaded.config
-        config.maxBatch = 1
-        let activations = try config.resolved().layers.reduce(config.inputCount) { $0 + $1.output.count }
-        if activations <= 1 << 20 {
-            _ = try Network(backend: ReferenceBackend(), config: config, parameters: loaded.parameters)
-        }
+        try buildNetwork(try KerasImport.decode(b, path: source).checkpoint)
     }
 
     /// Every mutant of the Keras seeds must import (and build) or be refused with one `KerasError` line naming

@@ -107,11 +107,15 @@ final class ParserFuzzTests: XCTestCase {
     }
 
     static func parseCheckpoint(_ b: [UInt8]) throws {
-        let loaded = try ModelCheckpoint.decode(b, path: source)
-        // What predict/evaluate do next: build the network from it (this also converts the batch count).
+        try buildNetwork(try ModelCheckpoint.decode(b, path: source))
+    }
+
+    /// What predict/evaluate do with a loaded checkpoint: build its network (this also converts the batch
+    /// count), on the reference backend at batch 1. Networks large enough to be slow to allocate are valid,
+    /// merely big: only small ones are built.
+    static func buildNetwork(_ loaded: ModelCheckpoint.Loaded) throws {
         var config = loaded.config
         config.maxBatch = 1
-        // Networks large enough to be slow to allocate are valid, merely big: only build small ones.
         let activations = try config.resolved().layers.reduce(config.inputCount) { $0 + $1.output.count }
         if activations <= 1 << 20 {
             _ = try Network(backend: ReferenceBackend(), config: config, parameters: loaded.parameters)

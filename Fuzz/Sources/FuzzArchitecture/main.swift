@@ -11,8 +11,7 @@ func fuzzArchitecture(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
         if try Architecture.parse(a.jsonText, source: "fuzz-input") != a { fatalError("round trip changed: \(a.jsonText)") }
         _ = try a.resolved(classes: 3, source: "fuzz-input")
     } catch let e as ArchitectureError {
-        let text = "\(e)"
-        if !text.hasPrefix("fuzz-input") || text.contains("\n") { fatalError("error is not one line naming the source: \(text)") }
+        FuzzDriver.requireOneLine(e)
     } catch {
         fatalError("untyped error \(type(of: error)): \(error)")
     }

@@ -1,7 +1,7 @@
 import Foundation
+import FuzzModel
 import FuzzSupport
 import KerasFormat
-import Model
 
 /// One fuzz input: Keras file bytes (HDF5 or a `.keras` archive) must import, with a network that builds,
 /// or be refused with one `KerasError` line; anything else (a trap, another error) stops the fuzzer with the
@@ -10,14 +10,9 @@ import Model
 func fuzzKeras(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     let bytes = FuzzDriver.bytes(data, size)
     do {
-        let loaded = try KerasImport.decode(bytes, path: "fuzz-input").checkpoint
-        var config = loaded.config
-        config.maxBatch = 1
-        let activations = try config.resolved().layers.reduce(config.inputCount) { $0 + $1.output.count }
-        if activations <= 1 << 20 { _ = try Network(backend: ReferenceBackend(), config: config, parameters: loaded.parameters) }
+        try buildNetwork(try KerasImport.decode(bytes, path: "fuzz-input").checkpoint)
     } catch let error as KerasError {
-        let text = "\(error)"
-        if !text.hasPrefix("fuzz-input") || text.contains("\n") { fatalError("refusal not one line naming the file: \(text)") }
+        FuzzDriver.requireOneLine(error)
     } catch {
         fatalError("untyped error \(type(of: error)): \(error)")
     }

@@ -1,4 +1,5 @@
 import Foundation
+import FuzzModel
 import FuzzSupport
 import Model
 
@@ -11,14 +12,7 @@ func fuzzSafeTensors(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
         let (tensors, metadata) = try SafeTensors.decode(bytes, path: "fuzz-input")
         let again = try SafeTensors.decode(SafeTensors.encode(tensors, metadata: metadata), path: "fuzz-input")
         if again.tensors != tensors || again.metadata != metadata { fatalError("re-encoding changed the file") }
-        let loaded = try ModelCheckpoint.decode(bytes, path: "fuzz-input")
-        var config = loaded.config
-        config.maxBatch = 1
-        // Networks large enough to be slow to allocate are valid, merely big: only build small ones.
-        let activations = try config.resolved().layers.reduce(config.inputCount) { $0 + $1.output.count }
-        if activations <= 1 << 20 {
-            _ = try Network(backend: ReferenceBackend(), config: config, parameters: loaded.parameters)
-        }
+        try buildNetwork(try ModelCheckpoint.decode(bytes, path: "fuzz-input"))
     } catch is SafeTensorsError {
     } catch {
         fatalError("untyped error \(type(of: error)): \(error)")

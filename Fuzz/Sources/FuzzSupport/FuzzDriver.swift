@@ -16,3 +16,12 @@ extension FuzzDriver {
         data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? []
     }
 }
+
+extension FuzzDriver {
+    /// Stops the fuzzer unless `error`'s text is one line naming the input (`fuzz-input…`), as gcnn's
+    /// refusals must be.
+    public static func requireOneLine(_ error: Error) {
+        let text = "\(error)"
+        if !text.hasPrefix("fuzz-input") || text.contains("\n") { fatalError("error is not one line naming the input: \(text)") }
+    }
+}
