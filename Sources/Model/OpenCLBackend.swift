@@ -316,11 +316,13 @@ public final class OpenCLBackend: Backend {
         return buffer
     }
 
-    /// CPU variant work-groups: whole rows of the first dimension (up to 256 items), 1 in the others; but at
-    /// least 8 groups per compute unit, since a CPU driver runs one work-group on one core (a launch over the
-    /// 64 channels of batch norm was otherwise a single group on a single core).
+    /// CPU variant work-groups: whole rows of the first dimension (up to 256 items, or a divisor of a longer
+    /// row down to 32, so no group is mostly past the row's end), 1 in the others; but at least 8 groups per
+    /// compute unit, since a CPU driver runs one work-group on one core (a launch over the 64 channels of batch
+    /// norm was otherwise a single group on a single core).
     func cpuLocal(_ global: [Int]) -> [Int] {
-        let row = min(max(global[0], 1), 256)
+        let first = max(global[0], 1)
+        let row = first <= 256 ? first : ((32...256).reversed().first { first % $0 == 0 } ?? 256)
         let items = global.reduce(1, *)
         let wanted = 8 * max(device.computeUnits, 1)
         let local = items / row >= wanted ? row : max(1, min(row, items / wanted))

@@ -8,12 +8,20 @@ struct GCNNBinary {
     /// The products folder holding `gcnn` (beside the test bundle).
     static var url: URL { Bundle.main.bundleURL.appendingPathComponent("gcnn") }
 
-    /// A cache shared by every CLI test of this process, so the tiny corpus is generated once.
+    /// A cache shared by every CLI test of this process, so the tiny corpus is generated once; removed when
+    /// the test bundle finishes.
     static let cache: URL = {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("gcnn-cli-cache-\(getpid())")
         try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        XCTestObservationCenter.shared.addTestObserver(RemoveAtEnd(url))
         return url
     }()
+
+    private final class RemoveAtEnd: NSObject, XCTestObservation {
+        let url: URL
+        init(_ url: URL) { self.url = url }
+        func testBundleDidFinish(_ testBundle: Bundle) { try? FileManager.default.removeItem(at: url) }
+    }
 
     static func run(_ arguments: [String]) throws -> Result {
         let process = Process()

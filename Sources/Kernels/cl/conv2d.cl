@@ -40,12 +40,13 @@ inline float8 conv_load8_clamped(__global const float* row, int x, int limit) {
     return v;
 }
 
-// acc += the taps of rows ky ∈ [kyBegin, kyEnd) of every input channel; KW: the kernel width, a literal where known
-// with KX_HINT CONV_UNROLL (the tap loop unrolls), else the runtime width with KX_HINT CONV_NO_HINT (a full unroll
-// of a runtime trip count is impossible, and asking for one makes the compiler warn).
+// acc[·][j < NV] += the taps of rows ky ∈ [kyBegin, kyEnd) of every input channel; KW: the kernel width, a literal
+// where known with KX_HINT CONV_UNROLL (the tap loop unrolls), else the runtime width with KX_HINT CONV_NO_HINT (a
+// full unroll of a runtime trip count is impossible, and asking for one makes the compiler warn). NV: CPU_XV, or 1
+// for a row's last block when it holds at most 8 outputs.
 #define CONV_UNROLL _Pragma("unroll")
 #define CONV_NO_HINT
-#define CONV_CPU_ACCUMULATE(LOAD, KW, KX_HINT)                                           \
+#define CONV_CPU_ACCUMULATE(LOAD, KW, KX_HINT, NV)                                       \
     for (int ic = 0; ic < inC; ++ic) {                                                   \
         __global const float* plane = in + (long)ic * hw;                                \
         __global const float* wic = wBase + ic * kk2 * CPU_OCB;                          \
@@ -53,10 +54,10 @@ inline float8 conv_load8_clamped(__global const float* row, int x, int limit) {
             __global const float* row = plane + ky * w;                                  \
             KX_HINT for (int kx = 0; kx < KW; ++kx) {                                    \
                 float8 v[CPU_XV];                                                        \
-                _Pragma("unroll") for (int j = 0; j < CPU_XV; ++j) v[j] = LOAD(row, x0 + 8 * j + kx); \
+                _Pragma("unroll") for (int j = 0; j < NV; ++j) v[j] = LOAD(row, x0 + 8 * j + kx); \
                 _Pragma("unroll") for (int o = 0; o < CPU_OCB; ++o) {                    \
                     const float wv = wic[(ky * KW + kx) * CPU_OCB + o];                  \
-                    _Pragma("unroll") for (int j = 0; j < CPU_XV; ++j) acc[o][j] = fma((float8)(wv), v[j], acc[o][j]); \
+                    _Pragma("unroll") for (int j = 0; j < NV; ++j) acc[o][j] = fma((float8)(wv), v[j], acc[o][j]); \
                 }                                                                        \
             }                                                                            \
         }                                                                                \
@@ -91,10 +92,14 @@ __kernel void conv2d_forward_cpu(__global const float* input, __global const flo
     const int kyBegin = clamp(rowBegin - oy, 0, kh), kyEnd = clamp(rowEnd - oy, 0, kh);
     // A block past the row's end reads into the next row (lanes not stored) unless that passes the buffer's end.
     const long lastRead = (((long)b * inC + inC - 1) * h + oy + kh - 1) * w + x0 + CPU_XB + kw - 2;
-    if (x0 + CPU_XB + kw - 1 > w && lastRead >= (long)n * inC * hw) { CONV_CPU_ACCUMULATE(CONV_TAIL_LOAD, kw, CONV_NO_HINT) }
-    else if (kh == 5 && kw == 5) { CONV_CPU_ACCUMULATE(CONV_FAST_LOAD, 5, CONV_UNROLL) }
-    else if (kh == 3 && kw == 3) { CONV_CPU_ACCUMULATE(CONV_FAST_LOAD, 3, CONV_UNROLL) }
-    else { CONV_CPU_ACCUMULATE(CONV_FAST_LOAD, kw, CONV_NO_HINT) }
+    const bool narrow = CPU_XV > 1 && x0 + 8 >= ow;
+    if (x0 + CPU_XB + kw - 1 > w && lastRead >= (long)n * inC * hw) { CONV_CPU_ACCUMULATE(CONV_TAIL_LOAD, kw, CONV_NO_HINT, CPU_XV) }
+    else if (kh == 5 && kw == 5 && narrow) { CONV_CPU_ACCUMULATE(CONV_FAST_LOAD, 5, CONV_UNROLL, 1) }
+    else if (kh == 5 && kw == 5) { CONV_CPU_ACCUMULATE(CONV_FAST_LOAD, 5, CONV_UNROLL, CPU_XV) }
+    else if (kh == 3 && kw == 3 && narrow) { CONV_CPU_ACCUMULATE(CONV_FAST_LOAD, 3, CONV_UNROLL, 1) }
+    else if (kh == 3 && kw == 3) { CONV_CPU_ACCUMULATE(CONV_FAST_LOAD, 3, CONV_UNROLL, CPU_XV) }
+    else if (narrow) { CONV_CPU_ACCUMULATE(CONV_FAST_LOAD, kw, CONV_NO_HINT, 1) }
+    else { CONV_CPU_ACCUMULATE(CONV_FAST_LOAD, kw, CONV_NO_HINT, CPU_XV) }
 
     __global float* out = output + ((long)b * outC + oc0) * ohw + oy * ow + x0;
     for (int o = 0; o < CPU_OCB; ++o) {
@@ -145,7 +150,10 @@ __kernel void conv2d_pack_weights_cpu(__global const float* weight, __global flo
         }                                                                                \
     }
 #define CONV_G_LOAD(row, x) vload8(0, (row) + (x))
-// The row's last < 8 values, lanes past ow zero; loads clamped to the row (the last row ends the buffer).
+// The row's last < 8 values, lanes past ow zero (so the input lanes they meet, read on into the next row, add 0).
+#define CONV_G_MASKED_LOAD(row, x) \
+    select((float8)(0.0f), vload8(0, (row) + (x)), (int8)(0, 1, 2, 3, 4, 5, 6, 7) + (x) < ow)
+// As CONV_G_MASKED_LOAD, with loads clamped to the row: the image's last row ends the buffers.
 #define CONV_G_TAIL_LOAD(row, x) \
     select((float8)(0.0f), conv_load8_clamped((row), (x), ow), (int8)(0, 1, 2, 3, 4, 5, 6, 7) + (x) < ow)
 
@@ -177,7 +185,8 @@ __kernel void conv2d_backward_weights_cpu(__global const float* input, __global 
                 __global const float* xRow = input + ((long)b * inC + ic) * hw + (oy + ky) * w;
                 int x = 0;
                 for (; x < ow8; x += 8) CONV_BWW_STEP(CONV_G_LOAD, CONV_FAST_LOAD)
-                if (x < ow) CONV_BWW_STEP(CONV_G_TAIL_LOAD, CONV_TAIL_LOAD)
+                if (x < ow && b == n - 1 && oy == oh - 1) CONV_BWW_STEP(CONV_G_TAIL_LOAD, CONV_TAIL_LOAD)
+                else if (x < ow) CONV_BWW_STEP(CONV_G_MASKED_LOAD, CONV_FAST_LOAD)
             }
         }
         __global float* out = partial + (long)z * outC * inC * kk2;
