@@ -150,10 +150,10 @@ __kernel void conv2d_pack_weights_cpu(__global const float* weight, __global flo
         }                                                                                \
     }
 #define CONV_G_LOAD(row, x) vload8(0, (row) + (x))
-// The row's last < 8 values, lanes past ow zero (so the input lanes they meet, read on into the next row, add 0).
+// The row's last < 8 values, lanes past ow zero (so the finite input lanes they meet, read on past the row, add 0).
 #define CONV_G_MASKED_LOAD(row, x) \
     select((float8)(0.0f), vload8(0, (row) + (x)), (int8)(0, 1, 2, 3, 4, 5, 6, 7) + (x) < ow)
-// As CONV_G_MASKED_LOAD, with loads clamped to the row: the image's last row ends the buffers.
+// As CONV_G_MASKED_LOAD, with loads clamped to the row (where reading on would pass the tensor's end).
 #define CONV_G_TAIL_LOAD(row, x) \
     select((float8)(0.0f), conv_load8_clamped((row), (x), ow), (int8)(0, 1, 2, 3, 4, 5, 6, 7) + (x) < ow)
 
@@ -185,8 +185,13 @@ __kernel void conv2d_backward_weights_cpu(__global const float* input, __global 
                 __global const float* xRow = input + ((long)b * inC + ic) * hw + (oy + ky) * w;
                 int x = 0;
                 for (; x < ow8; x += 8) CONV_BWW_STEP(CONV_G_LOAD, CONV_FAST_LOAD)
-                if (x < ow && b == n - 1 && oy == oh - 1) CONV_BWW_STEP(CONV_G_TAIL_LOAD, CONV_TAIL_LOAD)
-                else if (x < ow) CONV_BWW_STEP(CONV_G_MASKED_LOAD, CONV_FAST_LOAD)
+                if (x < ow) {
+                    // The tail's loads read on past the row; clamped only where that would pass the tensors' end.
+                    const long gEnd = ((long)b * outC + oc0) * ohw + gOff[CPU_WOCB - 1] + oy * ow + x + 8;
+                    const long xEnd = ((long)b * inC + ic) * hw + (oy + ky) * w + x + kxs[CPU_KXB - 1] + 8;
+                    if (gEnd <= (long)n * outC * ohw && xEnd <= (long)n * inC * hw) CONV_BWW_STEP(CONV_G_MASKED_LOAD, CONV_FAST_LOAD)
+                    else CONV_BWW_STEP(CONV_G_TAIL_LOAD, CONV_TAIL_LOAD)
+                }
             }
         }
         __global float* out = partial + (long)z * outC * inC * kk2;
