@@ -30,7 +30,7 @@ struct EvaluateCommand: ParsableCommand {
 
     func run() throws {
         var request = EvaluationRequest(model: URL(fileURLWithPath: model), task: task, data: data.map { URL(fileURLWithPath: $0) },
-                                        device: device.description, split: split, valFraction: valFraction, seed: seed,
+                                        device: device, split: split, valFraction: valFraction, seed: seed,
                                         syntheticTracksPerGenre: syntheticTracks)
         request.melRecipe = melRecipe
         let report: EvaluationReport

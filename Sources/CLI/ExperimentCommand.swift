@@ -39,7 +39,7 @@ struct ExperimentCommand: ParsableCommand {
 
         func request(epochs: Int, seeds: Int, name: String) throws -> ExperimentRequest {
             guard seeds >= 1 else { throw CLIFailure("--seeds must be at least 1") }
-            var request = ExperimentRequest(data: data.map { URL(fileURLWithPath: $0) }, device: device.description, seed: seed, seeds: seeds, epochs: epochs,
+            var request = ExperimentRequest(data: data.map { URL(fileURLWithPath: $0) }, device: device, seed: seed, seeds: seeds, epochs: epochs,
                                      out: URL(fileURLWithPath: out ?? "runs/experiment-\(name)"), syntheticTracksPerGenre: syntheticTracks,
                                      batchNormMomentum: bnMomentum, architecture: try network.architecture)
             request.melRecipe = melRecipe

@@ -22,7 +22,7 @@ struct PredictCommand: ParsableCommand {
 
     func run() throws {
         let results: [FilePrediction]
-        do { results = try Prediction.run(model: URL(fileURLWithPath: model), files: files, device: device.description, melRecipe: melRecipe, notice: printError) } catch {
+        do { results = try Prediction.run(model: URL(fileURLWithPath: model), files: files, device: device, melRecipe: melRecipe, notice: printError) } catch {
             throw CLIFailure("\(error)")
         }
         for r in results {

@@ -68,7 +68,7 @@ struct TrainCommand: ParsableCommand {
 
     private func train(_ mpi: MPIRun) throws {
         let reporter = TrainingReporter(json: json)
-        var request = TrainingRequest(task: task, device: device.description, data: data.map { URL(fileURLWithPath: $0) }, epochs: epochs,
+        var request = TrainingRequest(task: task, device: device, data: data.map { URL(fileURLWithPath: $0) }, epochs: epochs,
                                       batchSize: batchSize, learningRate: lr, seed: seed, split: split,
                                       valFraction: valFraction, out: out.map { URL(fileURLWithPath: $0) }, resume: resume,
                                       syntheticTracksPerGenre: syntheticTracks)

@@ -7,7 +7,7 @@ public struct EvaluationRequest {
     public var model: URL
     public var task: String?
     public var data: URL?
-    public var device: String
+    public var device: DeviceSelection
     /// `stratified`, `keras-tail`, `filtered` (their validation part, as `train` drew it with `seed`), or `all`.
     public var split: String
     public var valFraction: Double
@@ -16,7 +16,7 @@ public struct EvaluationRequest {
     public var syntheticTracksPerGenre: Int
     /// The mel recipe of the features fed to the model; nil: the one its checkpoint records.
     public var melRecipe: MelRecipe?
-    public init(model: URL, task: String? = nil, data: URL? = nil, device: String = "gpu", split: String = "stratified",
+    public init(model: URL, task: String? = nil, data: URL? = nil, device: DeviceSelection = .gpu, split: String = "stratified",
                 valFraction: Double = 0.3, seed: UInt64 = 0, cacheDir: URL = GCNNPaths.cacheDirectory, syntheticTracksPerGenre: Int = 100) {
         self.model = model; self.task = task; self.data = data; self.device = device; self.split = split
         self.valFraction = valFraction; self.seed = seed; self.cacheDir = cacheDir; self.syntheticTracksPerGenre = syntheticTracksPerGenre
@@ -58,8 +58,7 @@ public enum Evaluation {
             chosen = try DatasetSplit.make(data.origins, protocol: split, valFraction: request.valFraction, rng: &rng).validation
         }
         let subset = data.clips.subset(chosen)
-        let selection = try DeviceSelection(parsing: request.device)
-        let probabilities = try selection.run(Inference(checkpoint: checkpoint, clips: subset.features, count: subset.count), notice: notice)
+        let probabilities = try request.device.run(Inference(checkpoint: checkpoint, clips: subset.features, count: subset.count), notice: notice)
         let classes = max(2, task.genres.count)
         let clipMetrics = TrackMetrics.metrics(rows: TrackVerdict.rows(probabilities, count: subset.count), labels: subset.labels,
                                                classes: classes)

@@ -5,7 +5,7 @@ import Model
 /// Options shared by `gcnn experiment paper` and `gcnn experiment pairs`.
 public struct ExperimentRequest {
     public var data: URL?
-    public var device: String
+    public var device: DeviceSelection
     /// The first seed; a sweep of `seeds` seeds uses `seed, seed + 1, …`.
     public var seed: UInt64
     /// Seeds per cell (every task × split is trained once per seed).
@@ -20,7 +20,7 @@ public struct ExperimentRequest {
     public var melRecipe: MelRecipe?
     /// The network every run trains.
     public var architecture: Architecture
-    public init(data: URL? = nil, device: String = "gpu", seed: UInt64 = 0, seeds: Int = 1, epochs: Int = 2, out: URL,
+    public init(data: URL? = nil, device: DeviceSelection = .gpu, seed: UInt64 = 0, seeds: Int = 1, epochs: Int = 2, out: URL,
                 syntheticTracksPerGenre: Int = 100, cacheDir: URL = GCNNPaths.cacheDirectory, batchNormMomentum: Float? = nil,
                 architecture: Architecture = .paper) {
         self.data = data; self.device = device; self.seed = seed; self.seeds = seeds; self.epochs = epochs; self.out = out

@@ -16,7 +16,7 @@ public struct FilePrediction {
 /// `[N, mels, frames]`, classified by a checkpoint. Audio gets the mel recipe the checkpoint records unless
 /// `melRecipe` overrides it; `.npy` features are taken as they are.
 public enum Prediction {
-    public static func run(model: URL, files: [String], device: String, melRecipe: MelRecipe? = nil,
+    public static func run(model: URL, files: [String], device: DeviceSelection, melRecipe: MelRecipe? = nil,
                            notice: (String) -> Void) throws -> [FilePrediction] {
         let checkpoint = try ModelSource.load(model)
         let parameters = try FeatureParameters.trained(checkpoint, path: model.path, recipe: melRecipe, notice: notice)
@@ -42,8 +42,7 @@ public enum Prediction {
         }
         let all = inputs.flatMap(\.values)
         let total = all.count / max(per, 1)
-        let selection = try DeviceSelection(parsing: device)
-        let probabilities = try selection.run(Inference(checkpoint: checkpoint, clips: all, count: total), notice: notice)
+        let probabilities = try device.run(Inference(checkpoint: checkpoint, clips: all, count: total), notice: notice)
         let rows = TrackVerdict.rows(probabilities, count: total)
         let names = checkpoint.labels.count == max(2, checkpoint.config.classes) ? checkpoint.labels
             : (0..<max(2, checkpoint.config.classes)).map { "class \($0)" }

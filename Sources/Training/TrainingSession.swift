@@ -5,7 +5,7 @@ import Model
 /// What `gcnn train` asks for, before anything is resolved.
 public struct TrainingRequest: Sendable {
     public var task: String
-    public var device: String
+    public var device: DeviceSelection
     /// A GTZAN-layout folder; nil: the built-in synthetic corpus.
     public var data: URL?
     public var epochs: Int
@@ -51,7 +51,7 @@ public struct TrainingRequest: Sendable {
     public var replicas: ReplicaGroup?
     public var localRank = 0
 
-    public init(task: String, device: String = "gpu", data: URL? = nil, epochs: Int = 2, batchSize: Int = 32,
+    public init(task: String, device: DeviceSelection = .gpu, data: URL? = nil, epochs: Int = 2, batchSize: Int = 32,
                 learningRate: Float = 1e-3, seed: UInt64 = 0, split: String? = nil, valFraction: Double = 0.3,
                 out: URL? = nil, resume: Bool = false, cacheDir: URL = GCNNPaths.cacheDirectory, syntheticTracksPerGenre: Int = 100) {
         self.task = task; self.device = device; self.data = data; self.epochs = epochs; self.batchSize = batchSize
@@ -189,14 +189,13 @@ public enum TrainingSession {
 
     /// Prepares and runs `request` on its device.
     public static func run(_ request: TrainingRequest, events: TrainingEvents) throws -> TrainingOutcome {
-        let selection = try DeviceSelection(parsing: request.device)
-        try request.kernels.check(with: selection)
+        try request.kernels.check(with: request.device)
         var job = try prepare(request, notice: events.notice)
         job.replicas = request.replicas
         let ranks = request.replicas.map { ", \($0.size) ranks of \(job.network.maxBatch / $0.size)–\((job.network.maxBatch + $0.size - 1) / $0.size) clips per batch" } ?? ""
         events.notice("\(job.task): \(job.train.count) training / \(job.validation.count) validation clips (\(job.split.rawValue))\(ranks), run folder \(job.out.path)")
-        return try selection.run(Consumer(job: job, events: events), kernels: request.kernels, notice: events.notice,
-                                 buildLog: events.kernelBuildLog, gpuOrdinal: request.localRank)
+        return try request.device.run(Consumer(job: job, events: events), kernels: request.kernels, notice: events.notice,
+                                      buildLog: events.kernelBuildLog, gpuOrdinal: request.localRank)
     }
 
     private struct Consumer: BackendConsumer {

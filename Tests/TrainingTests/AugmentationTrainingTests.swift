@@ -179,7 +179,7 @@ final class AugmentationTrainingTests: XCTestCase {
     }
 
     func testMixupWithClassWeightsIsRefusedBeforeAnyWork() throws {
-        var request = TrainingRequest(task: "metal-jazz", device: "cpu", out: FileManager.default.temporaryDirectory
+        var request = TrainingRequest(task: "metal-jazz", device: .cpu, out: FileManager.default.temporaryDirectory
             .appendingPathComponent("gcnn-mixup-weights-\(UUID().uuidString)"))
         request.augmentation = AugmentationConfig(mixupAlpha: 0.2)
         request.options.classWeighting = .balanced

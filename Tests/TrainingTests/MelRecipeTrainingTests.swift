@@ -115,15 +115,15 @@ final class MelRecipeTrainingTests: XCTestCase {
             p.melRecipe = recipe
             let npy = dir.appendingPathComponent("\(recipe).npy").path
             try FeatureExport.clips(file: wav, parameters: p).write(to: npy)
-            clips[recipe] = try Prediction.run(model: model, files: [npy], device: "cpu", notice: { _ in })[0].clips
+            clips[recipe] = try Prediction.run(model: model, files: [npy], device: .cpu, notice: { _ in })[0].clips
         }
         XCTAssertEqual(clips[.seed]?.count, 4)
         XCTAssertNotEqual(clips[.seed], clips[.librosa], "the two recipes must give different probabilities here")
         for row in clips[.seed]! + clips[.librosa]! { XCTAssertTrue(row.allSatisfy { $0 > 1e-6 && $0 < 1 - 1e-6 }, "\(row)") }
         var notices: [String] = []
-        XCTAssertEqual(try Prediction.run(model: model, files: [wav], device: "cpu", notice: { notices.append($0) })[0].clips, clips[.seed])
+        XCTAssertEqual(try Prediction.run(model: model, files: [wav], device: .cpu, notice: { notices.append($0) })[0].clips, clips[.seed])
         XCTAssertEqual(notices, [])
-        XCTAssertEqual(try Prediction.run(model: model, files: [wav], device: "cpu", melRecipe: .librosa,
+        XCTAssertEqual(try Prediction.run(model: model, files: [wav], device: .cpu, melRecipe: .librosa,
                                           notice: { notices.append($0) })[0].clips, clips[.librosa])
         XCTAssertEqual(notices.count, 1)
     }
